@@ -1,0 +1,151 @@
+// Vibration feature throughput, measured against FFTW's own execute on the same windows.
+//
+// The FFT is the one part of the feature pipeline we cannot make cheaper ourselves, so "features
+// cost = N x FFTW execute" says how much our own passes (moments, windowing, band sums) add on
+// top of it, independently of how fast this particular machine is. The last line also turns the
+// feature rate into how many 25.6 kHz accelerometer channels one core can keep up with.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dsp/real_fft.h"
+#include "dsp/vibration_features.h"
+
+namespace edgeloop::dsp {
+namespace {
+
+constexpr double kRateHz = 25600.0;
+constexpr size_t kWindowSize = 25600;  // one second at 25.6 kHz
+constexpr size_t kWindowCount = 16;
+
+// Seeded noise + a 1x shaft tone + periodic decaying bursts: realistic enough that no shortcut
+// (a constant window, an all-zero spectrum) makes either benchmark look better than it is.
+const std::vector<std::vector<float>>& Windows() {
+  static const auto* windows = [] {
+    auto* w = new std::vector<std::vector<float>>(kWindowCount, std::vector<float>(kWindowSize));
+    std::mt19937 rng(2024);
+    std::normal_distribution<float> noise(0.0f, 0.2f);
+    const double two_pi = 2.0 * std::numbers::pi;
+    for (size_t i = 0; i < kWindowCount; ++i) {
+      for (size_t t = 0; t < kWindowSize; ++t) {
+        double x = noise(rng) + 0.8 * std::sin(two_pi * (29.5 + i) * t / kRateHz);
+        const size_t since_burst = (t + 97 * i) % 2560;
+        x += 3.0 * std::exp(-static_cast<double>(since_burst) / 40.0) *
+             std::sin(two_pi * 3100.0 * since_burst / kRateHz);
+        (*w)[i][t] = static_cast<float>(x);
+      }
+    }
+    return w;
+  }();
+  return *windows;
+}
+
+void BM_FftwExecuteOnly(benchmark::State& state) {
+  const auto& windows = Windows();
+  RealFft fft = RealFft::Create(kWindowSize).value();
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::vector<float>& w = windows[i++ % kWindowCount];
+    std::copy(w.begin(), w.end(), fft.input().begin());
+    auto bins = fft.Execute();
+    benchmark::DoNotOptimize(bins.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
+}
+
+void BM_VibrationFeatures(benchmark::State& state) {
+  const auto& windows = Windows();
+  VibrationFeatureExtractor extractor =
+      VibrationFeatureExtractor::Create({kRateHz, kWindowSize, DefaultVibrationBands(kRateHz)})
+          .value();
+  std::vector<double> out(extractor.names().size());
+  size_t i = 0;
+  for (auto _ : state) {
+    Status s = extractor.Compute(windows[i++ % kWindowCount], out);
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
+}
+
+BENCHMARK(BM_FftwExecuteOnly)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_VibrationFeatures)->Unit(benchmark::kMicrosecond);
+
+// Prints as usual and remembers each benchmark's median real time per window (or its single
+// run's time when repetitions are 1 and there is no median).
+class MedianCapturingReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.error_occurred) continue;
+      const std::string& name = run.run_name.function_name;
+      const double seconds =
+          run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
+        median_seconds_[name] = seconds;
+      } else if (run.run_type == Run::RT_Iteration && !median_seconds_.contains(name)) {
+        single_seconds_[name] = seconds;
+      }
+    }
+  }
+
+  // Real seconds per window, 0 if the benchmark did not run.
+  double SecondsPerWindow(const std::string& name) const {
+    if (auto it = median_seconds_.find(name); it != median_seconds_.end()) return it->second;
+    if (auto it = single_seconds_.find(name); it != single_seconds_.end()) return it->second;
+    return 0.0;
+  }
+
+ private:
+  std::map<std::string, double> median_seconds_;
+  std::map<std::string, double> single_seconds_;
+};
+
+}  // namespace
+}  // namespace edgeloop::dsp
+
+int main(int argc, char** argv) {
+  // Our defaults go first so that the same flags given on the command line override them.
+  std::vector<char*> args = {argv[0]};
+  std::string repetitions = "--benchmark_repetitions=5";
+  std::string aggregates_only = "--benchmark_report_aggregates_only=true";
+  args.push_back(repetitions.data());
+  args.push_back(aggregates_only.data());
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  int args_count = static_cast<int>(args.size());
+  args.push_back(nullptr);
+
+  benchmark::Initialize(&args_count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(args_count, args.data())) return 1;
+  edgeloop::dsp::MedianCapturingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  const double fftw_s = reporter.SecondsPerWindow("BM_FftwExecuteOnly");
+  const double features_s = reporter.SecondsPerWindow("BM_VibrationFeatures");
+  if (fftw_s <= 0.0 || features_s <= 0.0) {
+    std::printf("summary needs both BM_FftwExecuteOnly and BM_VibrationFeatures to run\n");
+    return 0;
+  }
+  const double samples = static_cast<double>(edgeloop::dsp::kWindowSize);
+  const double features_rate = samples / features_s;
+  std::printf(
+      "features: %.1f Msamples/s | fftw execute alone: %.1f Msamples/s | features cost = %.2f x "
+      "FFTW execute | channels at 25.6 kHz per core: %.0f\n",
+      features_rate / 1e6, samples / fftw_s / 1e6, features_s / fftw_s,
+      std::floor(features_rate / edgeloop::dsp::kRateHz));
+  return 0;
+}

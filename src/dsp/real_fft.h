@@ -1,0 +1,71 @@
+// RealFft: a forward real-to-complex FFT of one fixed size, backed by FFTW single precision.
+//
+// FFTW plans are costly to make and FFTW's planner is not thread-safe, so plans live in a
+// process-wide cache keyed by size: the first RealFft of a size plans it under a mutex, later ones
+// reuse that plan. Plans are never destroyed; a process needs a handful of sizes at most.
+// Executing a shared plan is thread-safe in FFTW as long as every caller brings its own arrays, so
+// each RealFft owns its own SIMD-aligned input and output buffers (allocated with fftwf_malloc,
+// released on destruction). RealFft is move-only.
+//
+// Threads: Create() may be called from any thread. One instance must be used by one thread at a
+// time (its buffers are mutable state); distinct instances, even of the same size, may run
+// concurrently in different threads. Other code in the process that calls FFTW's planner directly
+// is not covered by our mutex and must not plan while RealFft::Create() runs.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "common/status.h"
+
+// FFTW's opaque plan type (fftwf_plan is a pointer to it); declared here so fftw3.h stays private.
+struct fftwf_plan_s;
+
+namespace edgeloop::dsp {
+
+class RealFft {
+ public:
+  // n >= 2, else InvalidArgument.
+  static Result<RealFft> Create(size_t n);
+
+  RealFft(RealFft&& other) noexcept;
+  RealFft& operator=(RealFft&& other) noexcept;
+  RealFft(const RealFft&) = delete;
+  RealFft& operator=(const RealFft&) = delete;
+  ~RealFft();
+
+  // Transform length n; 0 only for a moved-from instance.
+  size_t size() const { return n_; }
+  // Number of output bins, n/2 + 1 (bin k is frequency k * sample_rate / n).
+  size_t bins() const { return n_ == 0 ? 0 : n_ / 2 + 1; }
+
+  // The n input samples to fill before Execute(). Execute() leaves them intact.
+  std::span<float> input() { return {in_.get(), n_}; }
+
+  // Transforms input() and returns the n/2+1 unnormalised bins X[k] = sum_t x[t] e^{-2πikt/n}.
+  // The span points into this instance and is valid until the next Execute/Forward or move.
+  std::span<const std::complex<float>> Execute();
+
+  // Copies x (which must hold exactly size() samples, else InvalidArgument) into input() and
+  // executes.
+  Result<std::span<const std::complex<float>>> Forward(std::span<const float> x);
+
+  // Number of distinct sizes planned so far in this process; lets tests check the cache.
+  static size_t CachedPlanCountForTesting();
+
+ private:
+  struct FftwDeleter {
+    void operator()(void* p) const;
+  };
+
+  RealFft(size_t n, fftwf_plan_s* plan, float* in, std::complex<float>* out);
+
+  size_t n_ = 0;
+  fftwf_plan_s* plan_ = nullptr;  // owned by the process-wide cache, never destroyed
+  std::unique_ptr<float[], FftwDeleter> in_;
+  std::unique_ptr<std::complex<float>[], FftwDeleter> out_;
+};
+
+}  // namespace edgeloop::dsp

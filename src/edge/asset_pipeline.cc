@@ -1,0 +1,210 @@
+#include "edge/asset_pipeline.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+namespace edgeloop::edge {
+namespace {
+// Temperature readings kept for matching with vibration windows (about 10 min at 1 Hz).
+constexpr size_t kMaxTemperatureReadings = 600;
+}  // namespace
+
+Status Validate(const PipelineConfig& c) {
+  if (!(c.vibration_rate_hz >= 1000) || c.vibration_rate_hz > 1e6) {
+    return InvalidArgument(
+        fmt::format("vibration rate {} Hz is outside [1 kHz, 1 MHz]", c.vibration_rate_hz));
+  }
+  if (!(c.window_s >= 0.01) || c.window_s > 60) {
+    return InvalidArgument(fmt::format("window length {} s is outside [0.01 s, 60 s]", c.window_s));
+  }
+  EL_RETURN_IF_ERROR(quality::Validate(c.quality));
+  EL_RETURN_IF_ERROR(model::Validate(c.detector));
+  return Validate(c.alerts);
+}
+
+Result<std::unique_ptr<AssetPipeline>> AssetPipeline::Create(const Asset& asset,
+                                                             const PipelineConfig& config) {
+  EL_RETURN_IF_ERROR(Validate(config));
+  const auto window_size =
+      static_cast<size_t>(std::llround(config.window_s * config.vibration_rate_hz));
+  dsp::VibrationFeatureConfig fc;
+  fc.sample_rate_hz = config.vibration_rate_hz;
+  fc.window_size = window_size;
+  fc.bands = dsp::DefaultVibrationBands(config.vibration_rate_hz);
+  auto extractor = dsp::VibrationFeatureExtractor::Create(fc);
+  if (!extractor.ok()) return extractor.status().WithContext("asset " + asset.id);
+  return std::unique_ptr<AssetPipeline>(
+      new AssetPipeline(asset, config, std::move(extractor).value(), window_size));
+}
+
+namespace {
+std::vector<std::string> AllFeatureNames(const dsp::VibrationFeatureExtractor& extractor) {
+  std::vector<std::string> names = extractor.names();
+  names.push_back("temp_c");
+  return names;
+}
+}  // namespace
+
+AssetPipeline::AssetPipeline(Asset asset, PipelineConfig config,
+                             dsp::VibrationFeatureExtractor extractor, size_t window_size)
+    : asset_(std::move(asset)),
+      config_(config),
+      gate_(config.quality),
+      windower_(window_size),
+      extractor_(std::move(extractor)),
+      detector_(AllFeatureNames(extractor_), config.detector),
+      alert_logic_(config.alerts),
+      feature_names_(AllFeatureNames(extractor_)),
+      feature_values_(feature_names_.size()) {}
+
+void AssetPipeline::SetOpenAlertId(int64_t id) {
+  if (open_alert_) open_alert_->id = id;
+}
+
+Status AssetPipeline::Process(const SampleBatch& batch, PipelineOutput& out) {
+  if (batch.asset != asset_.id) {
+    return InvalidArgument("batch for asset '" + batch.asset + "' sent to pipeline of '" +
+                           asset_.id + "'");
+  }
+  if (batch.kind == ChannelKind::kVibration) {
+    if (vibration_channel_.empty()) vibration_channel_ = batch.channel;
+    if (batch.channel != vibration_channel_) {
+      return InvalidArgument(
+          fmt::format("asset {} already uses vibration channel '{}'; '{}' is "
+                      "not supported yet",
+                      asset_.id, vibration_channel_, batch.channel));
+    }
+    if (batch.sample_rate_hz != config_.vibration_rate_hz) {
+      return InvalidArgument(fmt::format("asset {} channel {}: sample rate {} Hz, configured {} Hz",
+                                         asset_.id, batch.channel, batch.sample_rate_hz,
+                                         config_.vibration_rate_hz));
+    }
+  }
+  stats_.samples += batch.values.size();
+  const std::vector<quality::QuarantineRun> runs = gate_.Check(batch);
+  Quarantine(batch, runs, out);
+
+  if (batch.kind == ChannelKind::kTemperature) {
+    size_t run = 0;
+    for (size_t i = 0; i < batch.values.size(); ++i) {
+      while (run < runs.size() && runs[run].first + runs[run].count <= i) ++run;
+      const bool flagged = run < runs.size() && runs[run].first <= i;
+      if (!flagged) temperatures_.push_back({batch.TimeOf(i), batch.values[i]});
+    }
+    while (temperatures_.size() > kMaxTemperatureReadings) temperatures_.pop_front();
+    return Status::Ok();
+  }
+  windower_.Append(batch, runs, [&](const Window& w) { OnWindow(w, out); });
+  return Status::Ok();
+}
+
+void AssetPipeline::Quarantine(const SampleBatch& batch,
+                               const std::vector<quality::QuarantineRun>& runs,
+                               PipelineOutput& out) {
+  const char* unit = batch.kind == ChannelKind::kVibration ? "g" : "degC";
+  const quality::PhysicalRange range = batch.kind == ChannelKind::kVibration
+                                           ? config_.quality.vibration_g
+                                           : config_.quality.temperature_c;
+  for (const quality::QuarantineRun& run : runs) {
+    store::QuarantineRecord q;
+    q.asset = batch.asset;
+    q.channel = batch.channel;
+    q.start = batch.TimeOf(run.first);
+    q.end = batch.TimeOf(run.first + run.count);
+    q.samples = static_cast<int64_t>(run.count);
+    q.rule = std::string(quality::RuleName(run.rule));
+    q.detail = run.rule == quality::Rule::kNotFinite
+                   ? fmt::format("{} non-finite value(s) (NaN or Inf)", run.count)
+                   : fmt::format("{} value(s) outside the physical range [{}, {}] {}, first {}",
+                                 run.count, range.min, range.max, unit, run.first_value);
+    const size_t kept = std::min(run.count, store::EdgeStore::kMaxRawSamples);
+    q.raw.assign(batch.values.begin() + run.first, batch.values.begin() + run.first + kept);
+    stats_.quarantined_samples += run.count;
+    out.quarantine.push_back(std::move(q));
+  }
+}
+
+double AssetPipeline::MeanTemperature(Timestamp start, Timestamp end) const {
+  double sum = 0;
+  int n = 0;
+  for (const TemperatureReading& r : temperatures_) {
+    if (r.t >= start && r.t < end) {
+      sum += r.value;
+      ++n;
+    }
+  }
+  return n > 0 ? sum / n : std::nan("");
+}
+
+void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
+  store::WindowRecord record;
+  record.asset = asset_.id;
+  record.start = window.start;
+  record.end = window.end;
+  record.detector = model::BaselineDetector::kVersion;
+
+  if (window.flagged_samples > 0) {
+    // Features of a window with quarantined samples would be poisoned: keep the fact, not them.
+    record.status = store::WindowStatus::kRejected;
+    ++stats_.windows_rejected;
+    out.windows.push_back(std::move(record));
+    return;
+  }
+  const size_t n_vib = extractor_.names().size();
+  Status s = extractor_.Compute(window.values, std::span<double>(feature_values_).first(n_vib));
+  if (!s.ok()) {
+    // The windower only hands over full windows of finite samples: this is a bug.
+    spdlog::error("asset {}: feature extraction failed: {}", asset_.id, s.ToString());
+    record.status = store::WindowStatus::kRejected;
+    ++stats_.windows_rejected;
+    out.windows.push_back(std::move(record));
+    return;
+  }
+  feature_values_[n_vib] = MeanTemperature(window.start, window.end);
+  record.features.reserve(feature_names_.size());
+  for (size_t i = 0; i < feature_names_.size(); ++i) {
+    record.features.emplace_back(feature_names_[i], feature_values_[i]);
+  }
+
+  auto scored = detector_.Observe(feature_values_);
+  if (!scored.ok() || !scored->has_value()) {
+    record.status = store::WindowStatus::kLearning;
+    ++stats_.windows_learning;
+    out.windows.push_back(std::move(record));
+    return;
+  }
+  const model::DetectorScore& score = **scored;
+  record.status = store::WindowStatus::kScored;
+  record.score = score.score;
+  record.top_feature = feature_names_[score.top_feature];
+  ++stats_.windows_scored;
+  stats_.last_score = score.score;
+
+  const AlertLogic::Decision decision = alert_logic_.Update(score.score);
+  if (open_alert_ && score.score > open_alert_->peak_score) {
+    open_alert_->peak_score = score.score;
+    open_alert_->top_feature = record.top_feature;
+  }
+  if (decision == AlertLogic::Decision::kOpen) {
+    store::AlertRecord alert;
+    alert.asset = asset_.id;
+    alert.opened = window.end;
+    alert.peak_score = score.score;
+    alert.top_feature = record.top_feature;
+    alert.detector = model::BaselineDetector::kVersion;
+    open_alert_ = alert;
+    ++stats_.alerts_opened;
+    if (!stats_.first_alert) stats_.first_alert = window.end;
+    out.alert_changes.push_back({decision, alert});
+  } else if (decision == AlertLogic::Decision::kClear && open_alert_) {
+    open_alert_->cleared = window.end;
+    out.alert_changes.push_back({decision, *open_alert_});
+    open_alert_.reset();
+  }
+  stats_.alert_active = alert_logic_.active();
+  out.windows.push_back(std::move(record));
+}
+
+}  // namespace edgeloop::edge

@@ -1,0 +1,229 @@
+#include "store/edge_store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace edgeloop::store {
+namespace {
+
+constexpr char kSchema[] = R"sql(
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feature_windows (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  t_start_ns INTEGER NOT NULL,
+  t_end_ns INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  score REAL,
+  top_feature TEXT,
+  detector TEXT,
+  features TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feature_windows_asset_time ON feature_windows (asset, t_end_ns);
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  opened_ns INTEGER NOT NULL,
+  cleared_ns INTEGER,
+  peak_score REAL NOT NULL,
+  top_feature TEXT,
+  detector TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  t_start_ns INTEGER NOT NULL,
+  t_end_ns INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  raw BLOB
+);
+)sql";
+
+}  // namespace
+
+std::string_view WindowStatusName(WindowStatus s) {
+  switch (s) {
+    case WindowStatus::kLearning:
+      return "learning";
+    case WindowStatus::kScored:
+      return "scored";
+    case WindowStatus::kRejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
+Result<EdgeStore> EdgeStore::Open(const std::string& path, std::string node_id) {
+  EL_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path));
+  EL_RETURN_IF_ERROR(db.Exec(kSchema));
+  // Refuse files written by a newer Edgeloop rather than misreading them.
+  EL_ASSIGN_OR_RETURN(Statement get, db.Prepare("SELECT value FROM meta WHERE key='schema'"));
+  EL_ASSIGN_OR_RETURN(bool has_version, get.Step());
+  if (has_version) {
+    const std::string version = get.ColumnText(0);
+    if (version != std::to_string(kSchemaVersion)) {
+      return FailedPrecondition("edge store '" + path + "' has schema version " + version +
+                                ", this Edgeloop reads version " + std::to_string(kSchemaVersion));
+    }
+  } else {
+    EL_RETURN_IF_ERROR(db.Exec("INSERT INTO meta(key, value) VALUES ('schema', '" +
+                               std::to_string(kSchemaVersion) + "')"));
+  }
+  return EdgeStore(std::move(db), std::move(node_id));
+}
+
+Status EdgeStore::InTransaction(const std::function<Status()>& body) {
+  EL_RETURN_IF_ERROR(db_.Exec("BEGIN"));
+  Status s = body();
+  if (!s.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return s;
+  }
+  return db_.Exec("COMMIT");
+}
+
+Status EdgeStore::AppendWindows(std::span<const WindowRecord> windows) {
+  if (windows.empty()) return Status::Ok();
+  EL_ASSIGN_OR_RETURN(Statement insert,
+                      db_.Prepare("INSERT INTO feature_windows (node, asset, t_start_ns, "
+                                  "t_end_ns, status, score, top_feature, detector, features) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  return InTransaction([&]() -> Status {
+    for (const WindowRecord& w : windows) {
+      nlohmann::json features = nlohmann::json::object();
+      for (const auto& [name, value] : w.features) {
+        // JSON has no NaN: a feature that could not be computed is stored as null.
+        features[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+      }
+      insert.Bind(1, std::string_view(node_id_))
+          .Bind(2, std::string_view(w.asset))
+          .Bind(3, ToNanos(w.start))
+          .Bind(4, ToNanos(w.end))
+          .Bind(5, WindowStatusName(w.status));
+      if (w.score) {
+        insert.Bind(6, *w.score);
+      } else {
+        insert.BindNull(6);
+      }
+      insert.Bind(7, std::string_view(w.top_feature))
+          .Bind(8, std::string_view(w.detector))
+          .Bind(9, std::string_view(features.dump()));
+      EL_RETURN_IF_ERROR(insert.Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Status EdgeStore::AppendQuarantine(std::span<const QuarantineRecord> records) {
+  if (records.empty()) return Status::Ok();
+  EL_ASSIGN_OR_RETURN(Statement insert,
+                      db_.Prepare("INSERT INTO quarantine (node, asset, channel, t_start_ns, "
+                                  "t_end_ns, samples, rule, detail, raw) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  return InTransaction([&]() -> Status {
+    for (const QuarantineRecord& q : records) {
+      const size_t kept = std::min(q.raw.size(), kMaxRawSamples);
+      insert.Bind(1, std::string_view(node_id_))
+          .Bind(2, std::string_view(q.asset))
+          .Bind(3, std::string_view(q.channel))
+          .Bind(4, ToNanos(q.start))
+          .Bind(5, ToNanos(q.end))
+          .Bind(6, q.samples)
+          .Bind(7, std::string_view(q.rule))
+          .Bind(8, std::string_view(q.detail))
+          .BindBlob(9, std::as_bytes(std::span<const float>(q.raw.data(), kept)));
+      EL_RETURN_IF_ERROR(insert.Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> EdgeStore::InsertAlert(const AlertRecord& alert) {
+  EL_ASSIGN_OR_RETURN(Statement insert,
+                      db_.Prepare("INSERT INTO alerts (node, asset, opened_ns, cleared_ns, "
+                                  "peak_score, top_feature, detector) VALUES (?,?,?,?,?,?,?)"));
+  insert.Bind(1, std::string_view(node_id_))
+      .Bind(2, std::string_view(alert.asset))
+      .Bind(3, ToNanos(alert.opened));
+  if (alert.cleared) {
+    insert.Bind(4, ToNanos(*alert.cleared));
+  } else {
+    insert.BindNull(4);
+  }
+  insert.Bind(5, alert.peak_score)
+      .Bind(6, std::string_view(alert.top_feature))
+      .Bind(7, std::string_view(alert.detector));
+  EL_RETURN_IF_ERROR(insert.Run());
+  return db_.LastInsertRowId();
+}
+
+Status EdgeStore::UpdateAlert(const AlertRecord& alert) {
+  EL_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare(
+          "UPDATE alerts SET cleared_ns = ?, peak_score = ?, top_feature = ? WHERE id = ?"));
+  if (alert.cleared) {
+    update.Bind(1, ToNanos(*alert.cleared));
+  } else {
+    update.BindNull(1);
+  }
+  update.Bind(2, alert.peak_score).Bind(3, std::string_view(alert.top_feature)).Bind(4, alert.id);
+  return update.Run();
+}
+
+Result<std::vector<AlertRecord>> EdgeStore::Alerts() {
+  EL_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT id, asset, opened_ns, cleared_ns, "
+                                               "peak_score, top_feature, detector FROM alerts "
+                                               "ORDER BY opened_ns, id"));
+  std::vector<AlertRecord> out;
+  while (true) {
+    EL_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    AlertRecord a;
+    a.id = q.ColumnInt(0);
+    a.asset = q.ColumnText(1);
+    a.opened = FromNanos(q.ColumnInt(2));
+    if (!q.ColumnIsNull(3)) a.cleared = FromNanos(q.ColumnInt(3));
+    a.peak_score = q.ColumnDouble(4);
+    a.top_feature = q.ColumnText(5);
+    a.detector = q.ColumnText(6);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<int64_t> EdgeStore::CountWindows(std::optional<std::string> asset,
+                                        std::optional<WindowStatus> status) {
+  EL_ASSIGN_OR_RETURN(Statement q,
+                      db_.Prepare("SELECT COUNT(*) FROM feature_windows WHERE "
+                                  "(?1 IS NULL OR asset = ?1) AND (?2 IS NULL OR status = ?2)"));
+  if (asset) {
+    q.Bind(1, std::string_view(*asset));
+  } else {
+    q.BindNull(1);
+  }
+  if (status) {
+    q.Bind(2, WindowStatusName(*status));
+  } else {
+    q.BindNull(2);
+  }
+  EL_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnInt(0) : 0;
+}
+
+Result<int64_t> EdgeStore::CountQuarantinedSamples() {
+  EL_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT COALESCE(SUM(samples), 0) FROM quarantine"));
+  EL_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnInt(0) : 0;
+}
+
+}  // namespace edgeloop::store

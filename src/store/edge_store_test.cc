@@ -1,0 +1,133 @@
+#include "store/edge_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace edgeloop::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class EdgeStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("edge_store_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "edge.db").string();
+  }
+  fs::path dir_;
+  std::string path_;
+};
+
+WindowRecord Window(const std::string& asset, int64_t t, WindowStatus status) {
+  WindowRecord w;
+  w.asset = asset;
+  w.start = FromNanos(t);
+  w.end = FromNanos(t + 1'000'000'000);
+  w.status = status;
+  if (status == WindowStatus::kScored) w.score = 1.5;
+  w.detector = "test/1";
+  w.features = {{"rms_g", 0.25}, {"kurtosis", std::nan("")}};
+  return w;
+}
+
+TEST_F(EdgeStoreTest, WindowsPersistAcrossReopenAndFeaturesAreQueryableJson) {
+  {
+    auto store = EdgeStore::Open(path_, "gw-1");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::vector<WindowRecord> ws = {Window("p1", 0, WindowStatus::kLearning),
+                                    Window("p1", 1'000'000'000, WindowStatus::kScored),
+                                    Window("p2", 0, WindowStatus::kRejected)};
+    ASSERT_TRUE(store->AppendWindows(ws).ok());
+  }
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(store->CountWindows().value(), 3);
+  EXPECT_EQ(store->CountWindows("p1").value(), 2);
+  EXPECT_EQ(store->CountWindows(std::nullopt, WindowStatus::kRejected).value(), 1);
+  EXPECT_EQ(store->CountWindows("p2", WindowStatus::kScored).value(), 0);
+
+  // Schema-on-read: any SQLite client can pull a feature out of the JSON column.
+  auto db = SqliteDb::Open(path_);
+  ASSERT_TRUE(db.ok());
+  auto q = db->Prepare(
+      "SELECT json_extract(features, '$.rms_g'), json_type(features, '$.kurtosis') "
+      "FROM feature_windows WHERE status = 'scored'");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(q->Step().value());
+  EXPECT_DOUBLE_EQ(q->ColumnDouble(0), 0.25);
+  EXPECT_EQ(q->ColumnText(1), "null") << "NaN features are stored as JSON null";
+}
+
+TEST_F(EdgeStoreTest, AlertsInsertUpdateAndList) {
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  AlertRecord a{0, "p1", FromNanos(5'000'000'000), std::nullopt, 7.5, "kurtosis", "test/1"};
+  auto id = store->InsertAlert(a);
+  ASSERT_TRUE(id.ok());
+  a.id = *id;
+  a.peak_score = 12;
+  a.cleared = FromNanos(9'000'000'000);
+  ASSERT_TRUE(store->UpdateAlert(a).ok());
+  auto alerts = store->Alerts();
+  ASSERT_TRUE(alerts.ok());
+  ASSERT_EQ(alerts->size(), 1u);
+  EXPECT_EQ((*alerts)[0].asset, "p1");
+  EXPECT_EQ((*alerts)[0].peak_score, 12);
+  ASSERT_TRUE((*alerts)[0].cleared.has_value());
+  EXPECT_EQ(ToNanos(*(*alerts)[0].cleared), 9'000'000'000);
+}
+
+TEST_F(EdgeStoreTest, QuarantineKeepsReasonAndRawValues) {
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  QuarantineRecord q{"p1",
+                     "vib",
+                     FromNanos(0),
+                     FromNanos(100),
+                     3,
+                     "out_of_range",
+                     "value 99 outside [-50, 50]",
+                     {99.0f, 98.0f, 97.0f}};
+  ASSERT_TRUE(store->AppendQuarantine(std::vector<QuarantineRecord>{q}).ok());
+  EXPECT_EQ(store->CountQuarantinedSamples().value(), 3);
+  auto db = SqliteDb::Open(path_);
+  auto stmt = db->Prepare("SELECT rule, length(raw) FROM quarantine");
+  ASSERT_TRUE(stmt->Step().value());
+  EXPECT_EQ(stmt->ColumnText(0), "out_of_range");
+  EXPECT_EQ(stmt->ColumnInt(1), 3 * 4);
+}
+
+TEST_F(EdgeStoreTest, RefusesNewerSchemaAndUnwritablePathsWithClearErrors) {
+  {
+    auto db = SqliteDb::Open(path_);
+    ASSERT_TRUE(db->Exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                         "INSERT INTO meta VALUES ('schema', '99');")
+                    .ok());
+  }
+  auto newer = EdgeStore::Open(path_, "gw-1");
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.status().message().find("schema version 99"), std::string::npos);
+
+  auto nowhere = EdgeStore::Open((dir_ / "missing-dir" / "edge.db").string(), "gw-1");
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_NE(nowhere.status().message().find("missing-dir"), std::string::npos);
+}
+
+TEST_F(EdgeStoreTest, GarbageFileIsAnErrorNotACrash) {
+  {
+    FILE* f = std::fopen(path_.c_str(), "wb");
+    std::fputs("this is not a database at all, just text pretending to be one........", f);
+    std::fclose(f);
+  }
+  auto store = EdgeStore::Open(path_, "gw-1");
+  EXPECT_FALSE(store.ok());
+}
+
+}  // namespace
+}  // namespace edgeloop::store
