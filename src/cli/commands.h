@@ -1,0 +1,17 @@
+// Subcommands of the edgeloop binary. Each Add*Command registers its options on `app` and a
+// callback that runs the command and writes its exit code to `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <string_view>
+
+namespace edgeloop::cli {
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+void AddVersionCommand(CLI::App& app, int& exit_code);
+// `log_level` is the global --log-level value (empty = command's default).
+void AddDemoCommand(CLI::App& app, const std::string& log_level, int& exit_code);
+
+}  // namespace edgeloop::cli

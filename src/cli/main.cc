@@ -1,0 +1,29 @@
+// edgeloop: the single binary. main() parses the command line and hands over to a subcommand;
+// the work itself lives in the subsystem libraries.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Edgeloop: industrial AIoT from sensor to alert, on one small binary.\n"
+      "Run `edgeloop demo` to watch a simulated plant being monitored."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(edgeloop::cli::kVersion));
+  std::string log_level;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  int exit_code = 0;
+  edgeloop::cli::AddVersionCommand(app, exit_code);
+  edgeloop::cli::AddDemoCommand(app, log_level, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
