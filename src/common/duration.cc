@@ -1,5 +1,7 @@
 #include "common/duration.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -8,7 +10,7 @@
 namespace edgeloop {
 
 Result<Duration> ParseDuration(std::string_view text) {
-  const std::string quoted = "'" + std::string(text) + "'";
+  const std::string quoted = fmt::format("'{}'", text);
   size_t unit_pos = 0;
   while (unit_pos < text.size() &&
          (std::isdigit(static_cast<unsigned char>(text[unit_pos])) || text[unit_pos] == '.')) {
@@ -65,7 +67,7 @@ std::string FormatDuration(Duration d) {
     std::snprintf(buf, sizeof buf, "%dh %02dm", static_cast<int>(s / 3600),
                   static_cast<int>(std::fmod(s, 3600) / 60));
   }
-  return negative ? "-" + std::string(buf) : std::string(buf);
+  return fmt::format("{}{}", negative ? "-" : "", buf);
 }
 
 }  // namespace edgeloop

@@ -10,7 +10,7 @@ namespace edgeloop::demo {
 namespace {
 
 std::string Count(uint64_t n) {
-  if (n >= 10'000'000) return fmt::format("{:.1f}M", n / 1e6);
+  if (n >= 1'000'000) return fmt::format("{:.1f}M", n / 1e6);
   if (n >= 10'000) return fmt::format("{:.1f}k", n / 1e3);
   return std::to_string(n);
 }
