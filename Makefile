@@ -2,10 +2,13 @@
 #   make demo   release build, then `edgeloop demo` (a simulated plant; see README)
 #   make test   debug build with ASan+UBSan, then every test through CTest
 #   make bench  release build, then the benchmarks in bench/
-.PHONY: deps release debug demo test bench format clean
+#   make fuzz   clang + libFuzzer build, then each fuzz harness for FUZZ_SECONDS
+.PHONY: deps release debug demo test bench fuzz format clean
 
 DEMO_ARGS ?=
 BENCH_ARGS ?=
+FUZZ_SECONDS ?= 60
+FUZZERS := plant_config_fuzzer duration_fuzzer
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,6 +29,16 @@ test: debug
 
 bench: release
 	./build/release/bench/edgeloop_bench $(BENCH_ARGS)
+
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	@for f in $(FUZZERS); do \
+	  mkdir -p build/fuzz/corpus/$$f && \
+	  echo "== $$f ($(FUZZ_SECONDS)s)" && \
+	  ./build/fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	    build/fuzz/corpus/$$f fuzz/corpus/$$f || exit 1; \
+	done
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config ccache clang-format git
+  # fuzzing (`make fuzz`): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # core libraries (see docs: ../shared/DESIGN.md "Chosen dependencies")
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libfftw3-dev libsqlite3-dev libeigen3-dev

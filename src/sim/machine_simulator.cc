@@ -47,30 +47,26 @@ void MachineSimulator::Step(Duration step, std::vector<SampleBatch>& out) {
   const uint64_t vib_end = samples_until(spec_.vibration_rate_hz);
   const uint64_t temp_end = samples_until(spec_.temperature_rate_hz);
 
-  if (temp_end > temp_samples_) {
-    SampleBatch temp;
-    temp.asset = spec_.asset.id;
-    temp.channel = kTemperatureChannel;
-    temp.kind = ChannelKind::kTemperature;
-    temp.sample_rate_hz = spec_.temperature_rate_hz;
-    temp.start = start_ + SampleOffset(temp_samples_, spec_.temperature_rate_hz);
-    GenerateTemperature(temp_samples_, temp_end - temp_samples_, temp);
-    temp_samples_ = temp_end;
-    ApplyGlitches(temp);
-    out.push_back(std::move(temp));
-  }
-  if (vib_end > vib_samples_) {
-    SampleBatch vib;
-    vib.asset = spec_.asset.id;
-    vib.channel = kVibrationChannel;
-    vib.kind = ChannelKind::kVibration;
-    vib.sample_rate_hz = spec_.vibration_rate_hz;
-    vib.start = start_ + SampleOffset(vib_samples_, spec_.vibration_rate_hz);
-    GenerateVibration(vib_samples_, vib_end - vib_samples_, vib);
-    vib_samples_ = vib_end;
-    ApplyGlitches(vib);
-    out.push_back(std::move(vib));
-  }
+  // Temperature first: a reading at time t is then always there before the vibration window
+  // that contains t completes, as with a real gateway polling both.
+  const auto emit = [&](const char* channel, ChannelKind kind, double rate, uint64_t& produced,
+                        uint64_t until, auto generate) {
+    if (until <= produced) return;
+    SampleBatch batch;
+    batch.asset = spec_.asset.id;
+    batch.channel = channel;
+    batch.kind = kind;
+    batch.sample_rate_hz = rate;
+    batch.start = start_ + SampleOffset(produced, rate);
+    (this->*generate)(produced, until - produced, batch);
+    produced = until;
+    ApplyGlitches(batch);
+    out.push_back(std::move(batch));
+  };
+  emit(kTemperatureChannel, ChannelKind::kTemperature, spec_.temperature_rate_hz, temp_samples_,
+       temp_end, &MachineSimulator::GenerateTemperature);
+  emit(kVibrationChannel, ChannelKind::kVibration, spec_.vibration_rate_hz, vib_samples_, vib_end,
+       &MachineSimulator::GenerateVibration);
   elapsed_ += step;
 }
 
