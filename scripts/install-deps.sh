@@ -11,7 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # core libraries (see docs: ../shared/DESIGN.md "Chosen dependencies")
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
-  libfftw3-dev libsqlite3-dev libeigen3-dev
+  libfftw3-dev libsqlite3-dev libeigen3-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )

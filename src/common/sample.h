@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,23 @@ struct SampleBatch {
   Timestamp start;            // time of values[0]
   double sample_rate_hz = 0;  // > 0; a rate, not an interval: 25.6 kHz is no whole number of ns
   std::vector<float> values;
+  // Optional per-sample times, for sources that stamp each reading (scalar sensors, Modbus polls,
+  // CSV rows). Empty: sample i is at start + i / sample_rate_hz. Otherwise one per value, in the
+  // order received (which may be out of order: the quality gate checks), and sample_rate_hz is
+  // the nominal rate.
+  std::vector<Timestamp> timestamps;
+  // When the gateway received the batch, if known; lets the quality gate spot clock skew.
+  std::optional<Timestamp> received;
 
-  Timestamp TimeOf(size_t i) const { return start + SampleOffset(i, sample_rate_hz); }
-  Timestamp End() const { return TimeOf(values.size()); }  // one interval past the last sample
+  Timestamp TimeOf(size_t i) const {
+    return timestamps.empty() ? start + SampleOffset(i, sample_rate_hz) : timestamps[i];
+  }
+  // One nominal interval past the last sample.
+  Timestamp End() const {
+    if (timestamps.empty()) return TimeOf(values.size());
+    if (values.empty()) return start;
+    return timestamps.back() + SampleOffset(1, sample_rate_hz);
+  }
 };
 
 }  // namespace edgeloop
