@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "common/asset.h"
 #include "dsp/real_fft.h"
+#include "dsp/signal_analyzer.h"
 #include "dsp/vibration_features.h"
 
 namespace edgeloop::dsp {
@@ -80,8 +82,52 @@ void BM_VibrationFeatures(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
 }
 
+// The per-window edge path with the extended time features (skewness, shape, impulse, p-p).
+void BM_VibrationFeaturesExtended(benchmark::State& state) {
+  const auto& windows = Windows();
+  VibrationFeatureConfig config{kRateHz, kWindowSize, DefaultVibrationBands(kRateHz), true};
+  VibrationFeatureExtractor extractor = VibrationFeatureExtractor::Create(config).value();
+  std::vector<double> out(extractor.names().size());
+  size_t i = 0;
+  for (auto _ : state) {
+    Status s = extractor.Compute(windows[i++ % kWindowCount], out);
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
+}
+
+// The slow-cadence condition analysis of one window: kurtogram, envelope spectra of every
+// candidate band (raw and pre-whitened), Welch spectrum, ISO velocity, diagnosis.
+void BM_FullAnalysis(benchmark::State& state) {
+  const auto& windows = Windows();
+  MachineContext context;
+  context.sample_rate_hz = kRateHz;
+  context.shaft_hz = 29.5;
+  context.bearing = ComputeBearingOrders(Bearing6205());
+  // 16384-sample segments: two 50 %-overlapping segments per one-second window.
+  SignalAnalyzer analyzer = SignalAnalyzer::Create(context, 16384).value();
+  size_t i = 0;
+  for (auto _ : state) {
+    Result<Analysis> a = analyzer.Analyze(windows[i++ % kWindowCount]);
+    if (!a.ok()) {
+      state.SkipWithError(a.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(a->diagnosis.confidence);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
+}
+
 BENCHMARK(BM_FftwExecuteOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_VibrationFeatures)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_VibrationFeaturesExtended)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_FullAnalysis)->Unit(benchmark::kMillisecond);
 
 // Prints as usual and remembers each benchmark's median real time per window (or its single
 // run's time when repetitions are 1 and there is no median).
@@ -147,5 +193,20 @@ int main(int argc, char** argv) {
       "FFTW execute | channels at 25.6 kHz per core: %.0f\n",
       features_rate / 1e6, samples / fftw_s / 1e6, features_s / fftw_s,
       std::floor(features_rate / edgeloop::dsp::kRateHz));
+  const double extended_s = reporter.SecondsPerWindow("BM_VibrationFeaturesExtended");
+  if (extended_s > 0.0) {
+    std::printf("extended features: %.1f Msamples/s | cost = %.2f x FFTW execute\n",
+                samples / extended_s / 1e6, extended_s / fftw_s);
+  }
+  const double analysis_s = reporter.SecondsPerWindow("BM_FullAnalysis");
+  if (analysis_s > 0.0) {
+    // The analysis runs on a slower cadence: how many 1 s windows per channel and minute one core
+    // can afford at 100 channels.
+    std::printf(
+        "full analysis (envelope + spectral + ISO + diagnosis): %.2f ms per 1 s window | %.3f "
+        "Msamples/s | cost = %.0f x FFTW execute | one core: every channel of 100 once per "
+        "%.1f s\n",
+        analysis_s * 1e3, samples / analysis_s / 1e6, analysis_s / fftw_s, 100.0 * analysis_s);
+  }
   return 0;
 }

@@ -13,5 +13,7 @@ inline constexpr std::string_view kVersion = "0.1.0";
 void AddVersionCommand(CLI::App& app, int& exit_code);
 // `log_level` is the global --log-level value (empty = command's default).
 void AddDemoCommand(CLI::App& app, const std::string& log_level, int& exit_code);
+void AddSimCommand(CLI::App& app, const std::string& log_level, int& exit_code);
+void AddAnalyzeCommand(CLI::App& app, int& exit_code);
 
 }  // namespace edgeloop::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   edgeloop::cli::AddVersionCommand(app, exit_code);
   edgeloop::cli::AddDemoCommand(app, log_level, exit_code);
+  edgeloop::cli::AddSimCommand(app, log_level, exit_code);
+  edgeloop::cli::AddAnalyzeCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -85,6 +85,11 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
   summary.start = options.start;
   summary.vibration_rate_hz = plant.pipeline.vibration_rate_hz;
 
+  // The gateways' quality gates read the plant clock (declared first: it must outlive them).
+  // Batches carry no receive time, so the gate compares sample times with this clock, which
+  // advances only after a step was handed over: the gate's future-timestamp tolerance (5 s by
+  // default) covers the step (100 ms), and clock skew is not checked without a receive time.
+  SimulatedClock plant_clock(options.start);
   std::vector<sim::MachineSimulator> machines;
   std::map<std::string, Gateway> gateways;
   for (const GatewayConfig& gw : plant.gateways) {
@@ -94,6 +99,7 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
     config.node_id = gw.id;
     config.pipeline = plant.pipeline;
     config.store_path = store_path.string();
+    config.clock = &plant_clock;
     for (const AssetConfig& a : gw.assets) config.assets.push_back(a.asset);
     EL_ASSIGN_OR_RETURN(gateways[gw.id].agent, edge::EdgeAgent::Create(config));
     summary.store_paths.push_back(store_path.string());
@@ -124,7 +130,6 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
   };
 
   for (auto& [id, gw] : gateways) gw.agent->Start();
-  SimulatedClock plant_clock(options.start);
   SystemClock wall_clock;
   const Timestamp wall_start = wall_clock.Now();
   const Timestamp end = options.start + options.duration;

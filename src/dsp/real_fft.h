@@ -1,4 +1,6 @@
 // RealFft: a forward real-to-complex FFT of one fixed size, backed by FFTW single precision.
+// ComplexFft: its complex-to-complex sibling (forward or inverse), same caching and thread rules;
+// the envelope analysis needs the inverse to build analytic signals.
 //
 // FFTW plans are costly to make and FFTW's planner is not thread-safe, so plans live in a
 // process-wide cache keyed by size: the first RealFft of a size plans it under a mutex, later ones
@@ -24,6 +26,11 @@
 struct fftwf_plan_s;
 
 namespace edgeloop::dsp {
+
+// Releases FFTW-allocated buffers under the FFTW lock.
+struct FftwDeleter {
+  void operator()(void* p) const;
+};
 
 class RealFft {
  public:
@@ -52,19 +59,49 @@ class RealFft {
   // executes.
   Result<std::span<const std::complex<float>>> Forward(std::span<const float> x);
 
-  // Number of distinct sizes planned so far in this process; lets tests check the cache.
+  // Number of distinct plans (size and kind, see ComplexFft) made so far in this process; lets
+  // tests check the cache.
   static size_t CachedPlanCountForTesting();
 
  private:
-  struct FftwDeleter {
-    void operator()(void* p) const;
-  };
-
   RealFft(size_t n, fftwf_plan_s* plan, float* in, std::complex<float>* out);
 
   size_t n_ = 0;
   fftwf_plan_s* plan_ = nullptr;  // owned by the process-wide cache, never destroyed
   std::unique_ptr<float[], FftwDeleter> in_;
+  std::unique_ptr<std::complex<float>[], FftwDeleter> out_;
+};
+
+// A complex FFT of one fixed size and direction. Same ownership and thread rules as RealFft;
+// shares its plan cache (keyed by size and kind).
+class ComplexFft {
+ public:
+  enum class Direction { kForward, kInverse };
+
+  // n >= 2, else InvalidArgument.
+  static Result<ComplexFft> Create(size_t n, Direction direction);
+
+  ComplexFft(ComplexFft&& other) noexcept;
+  ComplexFft& operator=(ComplexFft&& other) noexcept;
+  ComplexFft(const ComplexFft&) = delete;
+  ComplexFft& operator=(const ComplexFft&) = delete;
+  ~ComplexFft();
+
+  size_t size() const { return n_; }
+
+  // The n input values to fill before Execute(). Execute() leaves them intact.
+  std::span<std::complex<float>> input() { return {in_.get(), n_}; }
+
+  // Unnormalised transform: forward sum_t x[t] e^{-2πikt/n}, inverse sum_k X[k] e^{+2πikt/n}
+  // (so inverse(forward(x)) = n·x). Valid until the next Execute() or move.
+  std::span<const std::complex<float>> Execute();
+
+ private:
+  ComplexFft(size_t n, fftwf_plan_s* plan, std::complex<float>* in, std::complex<float>* out);
+
+  size_t n_ = 0;
+  fftwf_plan_s* plan_ = nullptr;  // owned by the process-wide cache, never destroyed
+  std::unique_ptr<std::complex<float>[], FftwDeleter> in_;
   std::unique_ptr<std::complex<float>[], FftwDeleter> out_;
 };
 

@@ -110,6 +110,11 @@ Result<VibrationFeatureExtractor> VibrationFeatureExtractor::Create(VibrationFea
     names.push_back(std::move(name));
     band_bins.push_back(range);
   }
+  if (config.extended_time_features) {
+    for (const char* name : {"peak_to_peak_g", "skewness", "shape_factor", "impulse_factor"}) {
+      names.push_back(name);
+    }
+  }
 
   // Periodic (not symmetric) Hann: it is the one whose spectrum is exactly three bins wide for a
   // bin-centred tone, which is the standard choice for spectral analysis of successive windows.
@@ -156,6 +161,7 @@ Status VibrationFeatureExtractor::Compute(std::span<const float> window, std::sp
   // Pass 1: raw moments and extremes. Each sum runs in kLanes independent accumulators so that
   // consecutive additions need not wait for each other (a single chain is bound by add latency).
   double sum_lane[kLanes] = {};
+  double sum_abs_lane[kLanes] = {};
   double sum_sq_lane[kLanes] = {};
   float lo_lane[kLanes];
   float hi_lane[kLanes];
@@ -167,6 +173,7 @@ Status VibrationFeatureExtractor::Compute(std::span<const float> window, std::sp
     for (size_t j = 0; j < kLanes; ++j) {
       const float v = x[i + j];
       sum_lane[j] += v;
+      sum_abs_lane[j] += std::fabs(v);
       sum_sq_lane[j] += static_cast<double>(v) * v;
       lo_lane[j] = std::min(lo_lane[j], v);
       hi_lane[j] = std::max(hi_lane[j], v);
@@ -175,16 +182,19 @@ Status VibrationFeatureExtractor::Compute(std::span<const float> window, std::sp
   for (size_t i = n_lanes; i < n; ++i) {
     const float v = x[i];
     sum_lane[0] += v;
+    sum_abs_lane[0] += std::fabs(v);
     sum_sq_lane[0] += static_cast<double>(v) * v;
     lo_lane[0] = std::min(lo_lane[0], v);
     hi_lane[0] = std::max(hi_lane[0], v);
   }
   double sum = 0.0;
+  double sum_abs = 0.0;
   double sum_sq = 0.0;
   float lo = lo_lane[0];
   float hi = hi_lane[0];
   for (size_t j = 0; j < kLanes; ++j) {
     sum += sum_lane[j];
+    sum_abs += sum_abs_lane[j];
     sum_sq += sum_sq_lane[j];
     lo = std::min(lo, lo_lane[j]);
     hi = std::max(hi, hi_lane[j]);
@@ -204,12 +214,21 @@ Status VibrationFeatureExtractor::Compute(std::span<const float> window, std::sp
   out[kRms] = rms;
   out[kPeak] = peak;
   out[kCrest] = rms > 0.0 ? peak / rms : 0.0;
+  const bool extended = config_.extended_time_features;
+  const size_t ext = FirstExtended();
+  if (extended) {
+    const double mean_abs = sum_abs * inv_n;
+    out[ext + 0] = static_cast<double>(hi) - lo;
+    out[ext + 1] = 0.0;  // skewness, set below unless the window is constant
+    out[ext + 2] = mean_abs > 0.0 ? rms / mean_abs : 0.0;
+    out[ext + 3] = mean_abs > 0.0 ? peak / mean_abs : 0.0;
+  }
 
   // A constant window has no variance and no spectrum; testing lo == hi is exact, whereas
   // x - mean can come out as rounding noise and give a meaningless kurtosis.
   if (lo == hi) {
     out[kKurtosis] = 0.0;
-    std::fill(out.begin() + kFirstBand, out.end(), 0.0);
+    std::fill(out.begin() + kFirstBand, out.begin() + ext, 0.0);
     return Status::Ok();
   }
 
@@ -218,11 +237,13 @@ Status VibrationFeatureExtractor::Compute(std::span<const float> window, std::sp
   float* fft_in = fft_.input().data();
   const float* w = hann_.data();
   double m2_lane[kLanes] = {};
+  double m3_lane[kLanes] = {};
   double m4_lane[kLanes] = {};
   auto central = [&](size_t i, size_t lane) {
     const double d = static_cast<double>(x[i]) - mean;
     const double d2 = d * d;
     m2_lane[lane] += d2;
+    m3_lane[lane] += d2 * d;
     m4_lane[lane] += d2 * d2;
     fft_in[i] = static_cast<float>(d * w[i]);
   };
@@ -231,14 +252,18 @@ Status VibrationFeatureExtractor::Compute(std::span<const float> window, std::sp
   }
   for (size_t i = n_lanes; i < n; ++i) central(i, 0);
   double m2 = 0.0;
+  double m3 = 0.0;
   double m4 = 0.0;
   for (size_t j = 0; j < kLanes; ++j) {
     m2 += m2_lane[j];
+    m3 += m3_lane[j];
     m4 += m4_lane[j];
   }
   m2 *= inv_n;
+  m3 *= inv_n;
   m4 *= inv_n;
   out[kKurtosis] = m2 > 0.0 ? m4 / (m2 * m2) : 0.0;  // m2 can only underflow for denormal input
+  if (extended && m2 > 0.0) out[ext + 1] = m3 / (m2 * std::sqrt(m2));
 
   const std::span<const std::complex<float>> spectrum = fft_.Execute();
   for (size_t b = 0; b < band_bins_.size(); ++b) {

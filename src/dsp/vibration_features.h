@@ -28,6 +28,10 @@ struct VibrationFeatureConfig {
   double sample_rate_hz = 0.0;
   size_t window_size = 0;  // samples per Compute(); >= 16
   std::vector<BandSpec> bands;
+  // Appends peak_to_peak_g, skewness, shape_factor and impulse_factor after the bands. Off by
+  // default so that existing consumers (the baseline detector scores every feature) see the same
+  // feature vector; the extra cost is one subtraction, a multiply-add and an fabs per sample.
+  bool extended_time_features = false;
 };
 
 // The usual bearing/gear monitoring bands, 10–500, 500–2000, 2000–5000 and 5000–10000 Hz, clipped
@@ -48,7 +52,8 @@ class VibrationFeatureExtractor {
   static Result<VibrationFeatureExtractor> Create(VibrationFeatureConfig config);
 
   // Feature names in output order: "rms_g", "peak_g", "crest", "kurtosis", then one per band in
-  // config order, e.g. "band_500_2000hz_rms_g" (a fractional edge is written 12p5).
+  // config order, e.g. "band_500_2000hz_rms_g" (a fractional edge is written 12p5), then, with
+  // extended_time_features, "peak_to_peak_g", "skewness", "shape_factor", "impulse_factor".
   const std::vector<std::string>& names() const { return names_; }
   const VibrationFeatureConfig& config() const { return config_; }
 
@@ -63,6 +68,11 @@ class VibrationFeatureExtractor {
   //             the Nyquist frequency also takes the Nyquist bin, so bands tiling (0, Nyquist]
   //             see the whole spectrum but DC. The power spectrum is one-sided and corrected for
   //             the window's power loss, so its sum is the signal's variance (Parseval).
+  //   peak_to_peak_g  max(x) - min(x)
+  //   skewness        m3 / m2^1.5 about the mean, 0 when constant
+  //   shape_factor    rms / mean(|x|), 0 when all zero
+  //   impulse_factor  peak / mean(|x|), 0 when all zero
+  // The definitions match ComputeTimeFeatures() in dsp/time_features.h.
   Status Compute(std::span<const float> window, std::span<double> out);
 
  private:
@@ -74,6 +84,9 @@ class VibrationFeatureExtractor {
   VibrationFeatureExtractor(VibrationFeatureConfig config, std::vector<std::string> names,
                             std::vector<float> hann, std::vector<BinRange> band_bins,
                             double power_scale, RealFft fft);
+
+  // Index in the output of the first extended time feature (after the bands).
+  size_t FirstExtended() const { return kFirstBand + band_bins_.size(); }
 
   VibrationFeatureConfig config_;
   std::vector<std::string> names_;

@@ -25,7 +25,8 @@ Status Validate(const PipelineConfig& c) {
 }
 
 Result<std::unique_ptr<AssetPipeline>> AssetPipeline::Create(const Asset& asset,
-                                                             const PipelineConfig& config) {
+                                                             const PipelineConfig& config,
+                                                             const Clock& clock) {
   EL_RETURN_IF_ERROR(Validate(config));
   const auto window_size =
       static_cast<size_t>(std::llround(config.window_s * config.vibration_rate_hz));
@@ -36,7 +37,7 @@ Result<std::unique_ptr<AssetPipeline>> AssetPipeline::Create(const Asset& asset,
   auto extractor = dsp::VibrationFeatureExtractor::Create(fc);
   if (!extractor.ok()) return extractor.status().WithContext("asset " + asset.id);
   return std::unique_ptr<AssetPipeline>(
-      new AssetPipeline(asset, config, std::move(extractor).value(), window_size));
+      new AssetPipeline(asset, config, clock, std::move(extractor).value(), window_size));
 }
 
 namespace {
@@ -47,11 +48,11 @@ std::vector<std::string> AllFeatureNames(const dsp::VibrationFeatureExtractor& e
 }
 }  // namespace
 
-AssetPipeline::AssetPipeline(Asset asset, PipelineConfig config,
+AssetPipeline::AssetPipeline(Asset asset, PipelineConfig config, const Clock& clock,
                              dsp::VibrationFeatureExtractor extractor, size_t window_size)
     : asset_(std::move(asset)),
       config_(config),
-      gate_(config.quality),
+      gate_(config.quality, clock),
       windower_(window_size),
       extractor_(std::move(extractor)),
       detector_(AllFeatureNames(extractor_), config.detector),
@@ -85,6 +86,12 @@ Status AssetPipeline::Process(const SampleBatch& batch, PipelineOutput& out) {
   stats_.samples += batch.values.size();
   const std::vector<quality::QuarantineRun> runs = gate_.Check(batch);
   Quarantine(batch, runs, out);
+  // Gaps, rate deviations and skew/drift episodes: the store has no table for them yet, so they
+  // go to the log (their samples, where any are affected, are in the quarantine).
+  for (const quality::QualityEvent& e : gate_.TakeEvents()) {
+    spdlog::info("quality {} {}/{} [{} .. {}]: {}", quality::RuleName(e.rule), e.asset, e.channel,
+                 FormatTimestamp(e.start), FormatTimestamp(e.end), e.detail);
+  }
 
   if (batch.kind == ChannelKind::kTemperature) {
     size_t run = 0;
@@ -103,10 +110,6 @@ Status AssetPipeline::Process(const SampleBatch& batch, PipelineOutput& out) {
 void AssetPipeline::Quarantine(const SampleBatch& batch,
                                const std::vector<quality::QuarantineRun>& runs,
                                PipelineOutput& out) {
-  const char* unit = batch.kind == ChannelKind::kVibration ? "g" : "degC";
-  const quality::PhysicalRange range = batch.kind == ChannelKind::kVibration
-                                           ? config_.quality.vibration_g
-                                           : config_.quality.temperature_c;
   for (const quality::QuarantineRun& run : runs) {
     store::QuarantineRecord q;
     q.asset = batch.asset;
@@ -115,10 +118,7 @@ void AssetPipeline::Quarantine(const SampleBatch& batch,
     q.end = batch.TimeOf(run.first + run.count);
     q.samples = static_cast<int64_t>(run.count);
     q.rule = std::string(quality::RuleName(run.rule));
-    q.detail = run.rule == quality::Rule::kNotFinite
-                   ? fmt::format("{} non-finite value(s) (NaN or Inf)", run.count)
-                   : fmt::format("{} value(s) outside the physical range [{}, {}] {}, first {}",
-                                 run.count, range.min, range.max, unit, run.first_value);
+    q.detail = quality::DescribeRun(run, batch, config_.quality);
     const size_t kept = std::min(run.count, store::EdgeStore::kMaxRawSamples);
     q.raw.assign(batch.values.begin() + run.first, batch.values.begin() + run.first + kept);
     stats_.quarantined_samples += run.count;

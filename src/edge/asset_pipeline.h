@@ -6,7 +6,8 @@
 // It writes nothing itself: every result goes into a PipelineOutput that the caller persists,
 // which keeps the chain testable without a database and lets the caller batch writes.
 // Windows that contain quarantined samples are stored as rejected and neither learned from nor
-// scored: bad data never reaches the model. Owned and called by one thread at a time.
+// scored: bad data never reaches the model. Owned and called by one thread at a time; the Clock
+// (read by the quality gate for future timestamps) is not owned and must outlive the pipeline.
 #pragma once
 
 #include <deque>
@@ -69,7 +70,8 @@ struct AssetStats {
 class AssetPipeline {
  public:
   static Result<std::unique_ptr<AssetPipeline>> Create(const Asset& asset,
-                                                       const PipelineConfig& config);
+                                                       const PipelineConfig& config,
+                                                       const Clock& clock);
 
   // Runs `batch` (which must belong to this asset) through the chain.
   Status Process(const SampleBatch& batch, PipelineOutput& out);
@@ -80,10 +82,11 @@ class AssetPipeline {
   const std::optional<store::AlertRecord>& open_alert() const { return open_alert_; }
   void SetOpenAlertId(int64_t id);
   const std::vector<std::string>& feature_names() const { return feature_names_; }
+  const quality::QualityGate& quality_gate() const { return gate_; }
 
  private:
-  AssetPipeline(Asset asset, PipelineConfig config, dsp::VibrationFeatureExtractor extractor,
-                size_t window_size);
+  AssetPipeline(Asset asset, PipelineConfig config, const Clock& clock,
+                dsp::VibrationFeatureExtractor extractor, size_t window_size);
   void OnWindow(const Window& window, PipelineOutput& out);
   void Quarantine(const SampleBatch& batch, const std::vector<quality::QuarantineRun>& runs,
                   PipelineOutput& out);

@@ -9,6 +9,8 @@ namespace {
 
 using std::chrono::seconds;
 const Timestamp kT0 = FromNanos(1767592800'000'000'000);
+// The gateway clock the quality gate checks sample times against: past every simulated sample.
+const SimulatedClock kClock(kT0 + std::chrono::hours(1));
 
 sim::MachineSpec Spec() {
   sim::MachineSpec spec;
@@ -29,7 +31,7 @@ struct SimRun {
   AssetStats stats;
 };
 SimRun Simulate(const sim::MachineSpec& spec, Duration duration, uint64_t seed) {
-  auto pipeline = AssetPipeline::Create(spec.asset, Config());
+  auto pipeline = AssetPipeline::Create(spec.asset, Config(), kClock);
   EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
   sim::MachineSimulator machine(spec, seed, kT0);
   SimRun run;
@@ -57,7 +59,7 @@ TEST(AssetPipelineTest, HealthyMachineLearnsThenScoresWithoutAlerts) {
   ASSERT_EQ(run.all.windows.size(), 40u);
   const auto& w = run.all.windows.back();
   EXPECT_EQ(w.features.size(),
-            (*AssetPipeline::Create(Spec().asset, Config()))->feature_names().size());
+            (*AssetPipeline::Create(Spec().asset, Config(), kClock))->feature_names().size());
   EXPECT_EQ(w.features.back().first, "temp_c");
   EXPECT_GT(w.features.back().second, 30) << "temperature joined to the vibration window";
   EXPECT_LT(*w.score, 6);
@@ -95,7 +97,7 @@ TEST(AssetPipelineTest, GlitchesAreQuarantinedAndTheirWindowsRejectedNotScored) 
 }
 
 TEST(AssetPipelineTest, RefusesForeignOrMismatchedBatches) {
-  auto pipeline = AssetPipeline::Create(Spec().asset, Config());
+  auto pipeline = AssetPipeline::Create(Spec().asset, Config(), kClock);
   ASSERT_TRUE(pipeline.ok());
   PipelineOutput out;
   SampleBatch b;
@@ -113,7 +115,7 @@ TEST(AssetPipelineTest, RefusesForeignOrMismatchedBatches) {
 TEST(AssetPipelineTest, RejectsBadConfig) {
   PipelineConfig c = Config();
   c.window_s = 0;
-  auto p = AssetPipeline::Create(Spec().asset, c);
+  auto p = AssetPipeline::Create(Spec().asset, c, kClock);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("window length"), std::string::npos);
 }

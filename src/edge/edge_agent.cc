@@ -6,13 +6,15 @@ namespace edgeloop::edge {
 
 Result<std::unique_ptr<EdgeAgent>> EdgeAgent::Create(EdgeAgentConfig config) {
   if (config.node_id.empty()) return InvalidArgument("edge node id must not be empty");
+  static const SystemClock system_clock;
+  const Clock& clock = config.clock ? *config.clock : system_clock;
   std::map<std::string, std::unique_ptr<AssetPipeline>> pipelines;
   for (const Asset& asset : config.assets) {
     if (pipelines.count(asset.id)) {
       return InvalidArgument("edge node " + config.node_id + " lists asset '" + asset.id +
                              "' twice");
     }
-    EL_ASSIGN_OR_RETURN(pipelines[asset.id], AssetPipeline::Create(asset, config.pipeline));
+    EL_ASSIGN_OR_RETURN(pipelines[asset.id], AssetPipeline::Create(asset, config.pipeline, clock));
   }
   auto store = store::EdgeStore::Open(config.store_path, config.node_id);
   if (!store.ok()) return store.status().WithContext("edge node " + config.node_id);

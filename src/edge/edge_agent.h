@@ -16,6 +16,7 @@
 
 #include "common/asset.h"
 #include "common/bounded_queue.h"
+#include "common/clock.h"
 #include "common/sample.h"
 #include "common/status.h"
 #include "edge/asset_pipeline.h"
@@ -29,6 +30,9 @@ struct EdgeAgentConfig {
   PipelineConfig pipeline;
   std::string store_path;
   size_t queue_capacity = 64;  // batches of samples waiting for the worker
+  // The clock the quality gates compare sample times with (not owned; must outlive the agent).
+  // nullptr: the system clock. A simulated plant passes its plant clock.
+  const Clock* clock = nullptr;
 };
 
 struct EdgeAgentSnapshot {

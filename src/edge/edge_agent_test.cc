@@ -29,6 +29,9 @@ TEST(EdgeAgentTest, ProcessesSubmittedBatchesAndPersistsWindowsAndAlerts) {
   config.pipeline.detector.warmup_windows = 8;
   config.store_path = (dir / "gw-test.db").string();
   config.queue_capacity = 2;  // small, to exercise backpressure
+  // The clock the quality gates check sample times against: past every simulated sample.
+  const SimulatedClock clock(kT0 + std::chrono::hours(1));
+  config.clock = &clock;
   auto agent = EdgeAgent::Create(config);
   ASSERT_TRUE(agent.ok()) << agent.status().ToString();
   (*agent)->Start();

@@ -191,6 +191,10 @@ char DetectDelimiter(std::string_view header) {
   return best;
 }
 
+// The sampling rate of a time column: the mean of the intervals within half of the median
+// interval. The median alone would keep the rounding of printed times (1/25600 s printed with 7
+// decimals reads as 39.0 or 39.1 us, never 39.0625); averaging the regular intervals removes it,
+// while gaps and repeated times, far from the median, are left out.
 std::optional<double> MedianRate(const std::vector<Timestamp>& t) {
   std::vector<int64_t> intervals;
   intervals.reserve(t.size());
@@ -199,9 +203,19 @@ std::optional<double> MedianRate(const std::vector<Timestamp>& t) {
     if (dt > 0) intervals.push_back(dt);
   }
   if (intervals.empty()) return std::nullopt;
-  const auto mid = intervals.begin() + static_cast<std::ptrdiff_t>(intervals.size() / 2);
-  std::nth_element(intervals.begin(), mid, intervals.end());
-  return 1e9 / static_cast<double>(*mid);
+  std::vector<int64_t> sorted = intervals;
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), mid, sorted.end());
+  const double median = static_cast<double>(*mid);
+  double sum = 0;
+  size_t n = 0;
+  for (int64_t dt : intervals) {
+    if (std::abs(static_cast<double>(dt) - median) <= 0.5 * median) {
+      sum += static_cast<double>(dt);
+      ++n;
+    }
+  }
+  return 1e9 * static_cast<double>(n) / sum;
 }
 
 // Cuts the text into lines; tracks 1-based line numbers for messages.

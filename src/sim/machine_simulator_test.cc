@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numbers>
 #include <numeric>
 
 namespace edgeloop::sim {
@@ -128,6 +129,130 @@ TEST(MachineSimulatorTest, InjectsSensorGlitches) {
   }
   EXPECT_EQ(nans, 10);
   EXPECT_EQ(spikes, 1);
+}
+
+TEST(MachineSimulatorTest, OutputDoesNotDependOnHowTheRunIsCutIntoSteps) {
+  MachineSpec spec = PumpSpec();
+  spec.faults.push_back(
+      {FaultKind::kInnerRace, kStart + std::chrono::milliseconds(700), seconds(1)});
+  spec.profile.modes = {{seconds(1), 1770, 0.7}, {seconds(2), 2400, 0.9}};
+  spec.profile.ramp = std::chrono::milliseconds(500);
+  MachineSimulator a(spec, 9, kStart), b(spec, 9, kStart);
+  // 7.5 ms = 192 samples: steps end inside the simulator's 128-sample blocks.
+  EXPECT_EQ(Collect(a, seconds(3), seconds(1), kVibrationChannel),
+            Collect(b, seconds(3), std::chrono::microseconds(7500), kVibrationChannel));
+  MachineSimulator c(spec, 9, kStart), d(spec, 9, kStart);
+  EXPECT_EQ(Collect(c, seconds(30), seconds(3), kTemperatureChannel),
+            Collect(d, seconds(30), std::chrono::milliseconds(150), kTemperatureChannel));
+}
+
+TEST(MachineSimulatorTest, FaultyMachineEqualsHealthyOneBeforeOnset) {
+  MachineSpec faulty = PumpSpec();
+  faulty.faults.push_back({FaultKind::kRollingElement, kStart + seconds(1), seconds(1)});
+  MachineSimulator a(PumpSpec(), 4, kStart), b(faulty, 4, kStart);
+  EXPECT_EQ(Collect(a, seconds(1), seconds(1), kVibrationChannel),
+            Collect(b, seconds(1), seconds(1), kVibrationChannel));
+  EXPECT_NE(Collect(a, seconds(1), seconds(1), kVibrationChannel),
+            Collect(b, seconds(1), seconds(1), kVibrationChannel));
+}
+
+// Amplitude of the sinusoid at exactly `f_hz` (Goertzel).
+double Amplitude(const float* x, size_t n, double f_hz, double fs) {
+  const double w = 2 * std::numbers::pi * f_hz / fs;
+  double s1 = 0, s2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double s = x[i] + 2 * std::cos(w) * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  return 2 * std::hypot(s1 - s2 * std::cos(w), s2 * std::sin(w)) / static_cast<double>(n);
+}
+
+TEST(MachineSimulatorTest, SpeedChangesMoveTheShaftLinesAndTheDefectFrequencies) {
+  MachineSpec spec = PumpSpec();
+  spec.vibration_rate_hz = 12800;
+  spec.profile.modes = {{seconds(4), 1500, 0.7}, {seconds(4), 3000, 0.7}};
+  spec.profile.ramp = seconds(1);
+  spec.profile.cycle = false;
+  spec.faults.push_back({FaultKind::kOuterRace, kStart, Duration::zero()});
+  MachineSimulator sim(spec, 11, kStart);
+  std::vector<ProcessReading> process;
+  std::vector<float> x;
+  while (sim.Now() < kStart + seconds(8)) {
+    std::vector<SampleBatch> out;
+    sim.Step(std::chrono::milliseconds(250), out, &process);
+    for (const auto& b : out) {
+      if (b.channel == kVibrationChannel) x.insert(x.end(), b.values.begin(), b.values.end());
+    }
+  }
+  const double fs = spec.vibration_rate_hz;
+  const float* slow = x.data() + static_cast<size_t>(1 * fs);  // 1..4 s at 25 Hz
+  const float* fast = x.data() + static_cast<size_t>(5 * fs);  // 5..8 s at 50 Hz
+  const size_t n = static_cast<size_t>(3 * fs);
+  const double slow_1x = Amplitude(slow, n, 25, fs);
+  EXPECT_NEAR(slow_1x, 0.162 * (1500.0 / 1770) * (1500.0 / 1770), 0.015);
+  EXPECT_LT(Amplitude(fast, n, 25, fs), 0.005) << "no line left at the old 1x";
+  // Centrifugal force ~ speed^2: twice the speed, four times the 1x amplitude.
+  EXPECT_NEAR(Amplitude(fast, n, 50, fs) / slow_1x, 4, 0.4);
+
+  // The bearing defect frequency doubles too (envelope of the high-passed signal).
+  const double bpfo_order = ComputeBearingOrders(Bearing6205()).bpfo;
+  const auto envelope_line = [&](const float* seg, double f) {
+    std::vector<float> e(n - 1);
+    for (size_t i = 1; i < n; ++i) e[i - 1] = (seg[i] - seg[i - 1]) * (seg[i] - seg[i - 1]);
+    const float mean = std::accumulate(e.begin(), e.end(), 0.0f) / e.size();
+    for (float& v : e) v -= mean;
+    return Amplitude(e.data(), e.size(), f, fs);
+  };
+  EXPECT_GT(envelope_line(slow, 25 * bpfo_order), 5 * envelope_line(slow, 37.5 * bpfo_order));
+  EXPECT_GT(envelope_line(fast, 50 * bpfo_order), 5 * envelope_line(fast, 25 * bpfo_order));
+
+  // The speed channel reports what the shaft does.
+  ASSERT_EQ(process.size(), 8u);
+  EXPECT_NEAR(process[2].speed_rpm, 1500, 3);
+  EXPECT_NEAR(process[7].speed_rpm, 3000, 3);
+}
+
+TEST(MachineSimulatorTest, TemperatureLagsAndCurrentFollowsLoad) {
+  MachineSpec spec = PumpSpec();
+  spec.vibration_rate_hz = 256;  // only the process channels matter here
+  spec.resonance_hz = 60;
+  spec.vanes = 0;
+  spec.profile.modes = {{seconds(600), 1770, 0.2}, {seconds(1200), 1770, 1.0}};
+  spec.profile.cycle = false;
+  MachineSimulator sim(spec, 12, kStart);
+  std::vector<ProcessReading> p;
+  std::vector<SampleBatch> out;
+  sim.Step(seconds(1800), out, &p);
+  ASSERT_EQ(p.size(), 1800u);
+  for (const SampleBatch& b : out) {
+    if (b.channel == kTemperatureChannel) {
+      EXPECT_EQ(b.values[599], static_cast<float>(p[599].temperature_c));
+    }
+  }
+  // Light load: ambient 24 + 20 x 0.2; full load: 24 + 20 x 1.0 after the lag (tau = 300 s).
+  EXPECT_NEAR(p[590].temperature_c, 28, 1);
+  EXPECT_LT(p[620].temperature_c - p[590].temperature_c, 2) << "the housing heats up slowly";
+  EXPECT_NEAR(p[1799].temperature_c, 24 + 20 - 16 * std::exp(-1190.0 / 300), 1);
+  EXPECT_GT(p[1200].temperature_c, p[900].temperature_c);
+  // Current: 9 A no-load + 19 A x load, at once.
+  EXPECT_NEAR(p[590].current_a, 9 + 19 * 0.2, 1);
+  EXPECT_NEAR(p[620].current_a, 28, 1.2);
+  EXPECT_NEAR(p[1799].current_a, 28, 1.2);
+  EXPECT_NEAR(p[1000].speed_rpm, 1770, 3);
+}
+
+TEST(MachineSimulatorTest, ValidatesSpecs) {
+  EXPECT_TRUE(ValidateMachineSpec(PumpSpec()).ok());
+  MachineSpec s = PumpSpec();
+  s.resonance_hz = 20000;
+  EXPECT_FALSE(ValidateMachineSpec(s).ok());
+  s = PumpSpec();
+  s.asset.shaft_rpm = 0;
+  EXPECT_FALSE(ValidateMachineSpec(s).ok());
+  s = PumpSpec();
+  s.faults.push_back({FaultKind::kLooseness, kStart, seconds(-1)});
+  EXPECT_FALSE(ValidateMachineSpec(s).ok());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cli_runner.h"
 #include "demo/demo_runner.h"
 #include "demo/plant_config.h"
 #include "store/edge_store.h"
@@ -16,11 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-fs::path FreshDir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("edgeloop_it_" + name);
-  fs::remove_all(dir);
-  return dir;
-}
+using edgeloop::testing::FreshDir;
 
 class DemoSeedTest : public ::testing::TestWithParam<uint64_t> {};
 
@@ -72,21 +69,11 @@ TEST_P(DemoSeedTest, FaultyAssetAlertsAfterOnsetAndNoHealthyAssetAlerts) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, DemoSeedTest, ::testing::Values(1, 2, 3));
 
-// Runs `command`, returning its exit code and standard output.
-std::pair<int, std::string> RunCommand(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using edgeloop::testing::RunEdgeloop;
 
 TEST(DemoCliTest, HeadlessSixtySecondRunExitsZeroWithSummary) {
   const fs::path dir = FreshDir("cli");
-  auto [code, out] = RunCommand(std::string(EDGELOOP_CLI_PATH) +
-                                " demo --headless --duration 60s --data-dir " + dir.string());
+  auto [code, out] = RunEdgeloop("demo --headless --duration 60s --data-dir " + dir.string());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("[100%]"), std::string::npos) << out;
   EXPECT_NE(out.find("bearing fault detected"), std::string::npos) << out;
@@ -96,13 +83,12 @@ TEST(DemoCliTest, HeadlessSixtySecondRunExitsZeroWithSummary) {
 }
 
 TEST(DemoCliTest, BadArgumentsAndConfigsAreClearErrors) {
-  const std::string cli = EDGELOOP_CLI_PATH;
-  auto [code1, out1] = RunCommand(cli + " demo --headless --duration 60");
+  auto [code1, out1] = RunEdgeloop("demo --headless --duration 60");
   EXPECT_EQ(code1, 2);
   EXPECT_NE(out1.find("needs a unit"), std::string::npos) << out1;
 
   auto [code2, out2] =
-      RunCommand(cli + " demo --headless --duration 10s --data-dir " + FreshDir("short").string());
+      RunEdgeloop("demo --headless --duration 10s --data-dir " + FreshDir("short").string());
   EXPECT_EQ(code2, 1);
   EXPECT_NE(out2.find("too short"), std::string::npos) << out2;
 
@@ -112,27 +98,26 @@ TEST(DemoCliTest, BadArgumentsAndConfigsAreClearErrors) {
   FILE* f = std::fopen(cfg.c_str(), "w");
   std::fputs("[signals]\nvibration_rate_hz = \"fast\"\n", f);
   std::fclose(f);
-  auto [code3, out3] = RunCommand(cli + " demo --headless --config " + cfg);
+  auto [code3, out3] = RunEdgeloop("demo --headless --config " + cfg);
   EXPECT_EQ(code3, 2);
   EXPECT_NE(out3.find("plant.toml:2:21: 'signals.vibration_rate_hz' must be a number"),
             std::string::npos)
       << out3;
 
-  auto [code4, out4] = RunCommand(cli + " demo --speed -3");
+  auto [code4, out4] = RunEdgeloop("demo --speed -3");
   EXPECT_EQ(code4, 2);
-  auto [code5, out5] = RunCommand(cli + " frobnicate");
+  auto [code5, out5] = RunEdgeloop("frobnicate");
   EXPECT_NE(code5, 0);
 }
 
 TEST(DemoCliTest, PrintConfigRoundTripsThroughConfig) {
   const fs::path dir = FreshDir("roundtrip");
   fs::create_directories(dir);
-  const std::string cli = EDGELOOP_CLI_PATH;
-  auto [code, toml] = RunCommand(cli + " demo --print-config");
+  auto [code, toml] = RunEdgeloop("demo --print-config");
   ASSERT_EQ(code, 0);
   auto plant = ParsePlantConfig(toml, "printed");
   EXPECT_TRUE(plant.ok()) << plant.status().ToString();
-  auto [vcode, version] = RunCommand(cli + " version");
+  auto [vcode, version] = RunEdgeloop("version");
   EXPECT_EQ(vcode, 0);
   EXPECT_NE(version.find("edgeloop 0.1.0"), std::string::npos);
 }
