@@ -66,29 +66,10 @@ void BM_FftwExecuteOnly(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
 }
 
-void BM_VibrationFeatures(benchmark::State& state) {
+// The per-window feature extraction, with or without the extended time features.
+void RunVibrationFeatures(benchmark::State& state, bool extended) {
   const auto& windows = Windows();
-  VibrationFeatureExtractor extractor =
-      VibrationFeatureExtractor::Create({kRateHz, kWindowSize, DefaultVibrationBands(kRateHz)})
-          .value();
-  std::vector<double> out(extractor.names().size());
-  size_t i = 0;
-  for (auto _ : state) {
-    Status s = extractor.Compute(windows[i++ % kWindowCount], out);
-    if (!s.ok()) {
-      state.SkipWithError(s.ToString().c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
-}
-
-// The per-window edge path with the extended time features (skewness, shape, impulse, p-p).
-void BM_VibrationFeaturesExtended(benchmark::State& state) {
-  const auto& windows = Windows();
-  VibrationFeatureConfig config{kRateHz, kWindowSize, DefaultVibrationBands(kRateHz), true};
+  VibrationFeatureConfig config{kRateHz, kWindowSize, DefaultVibrationBands(kRateHz), extended};
   VibrationFeatureExtractor extractor = VibrationFeatureExtractor::Create(config).value();
   std::vector<double> out(extractor.names().size());
   size_t i = 0;
@@ -103,6 +84,11 @@ void BM_VibrationFeaturesExtended(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kWindowSize));
 }
+
+void BM_VibrationFeatures(benchmark::State& state) { RunVibrationFeatures(state, false); }
+
+// The per-window edge path with the extended time features (skewness, shape, impulse, p-p).
+void BM_VibrationFeaturesExtended(benchmark::State& state) { RunVibrationFeatures(state, true); }
 
 // The slow-cadence condition analysis of one window: kurtogram, envelope spectra of every
 // candidate band (raw and pre-whitened), Welch spectrum, ISO velocity, diagnosis.

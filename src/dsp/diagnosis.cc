@@ -32,8 +32,19 @@ Evidence PeakEvidence(const EnvelopePeak& p) {
   return e;
 }
 
-bool RaceQualifies(const EnvelopePeak& p) {
-  return p.snr_db >= kRaceFundamentalDb &&
+// True when `hz` sits on a half-order of the shaft speed: a shaft-synchronous line.
+bool OnShaftHalfOrder(double hz, double shaft_hz) {
+  if (!(shaft_hz > 0.0) || !(hz > 0.0)) return false;
+  const double half_orders = hz / (0.5 * shaft_hz);
+  const double nearest = std::round(half_orders);
+  // Within the relative tolerance, or within about one envelope-spectrum bin (~1 Hz), whichever
+  // is wider: a synchronous line cannot be located more finely than the spectrum resolves it.
+  const double off_hz = std::abs(half_orders - nearest) * 0.5 * shaft_hz;
+  return nearest >= 1.0 && off_hz <= std::max(kSynchronousTolerance * hz, kSynchronousToleranceHz);
+}
+
+bool RaceQualifies(const EnvelopePeak& p, double shaft_hz) {
+  return !OnShaftHalfOrder(p.measured_hz, shaft_hz) && p.snr_db >= kRaceFundamentalDb &&
          std::max(p.harmonic_snr_db[0], p.harmonic_snr_db[1]) >= kRaceHarmonicDb;
 }
 
@@ -42,7 +53,10 @@ double RaceScore(const EnvelopePeak& p) {
          0.5 * (std::max(0.0, p.harmonic_snr_db[0]) + std::max(0.0, p.harmonic_snr_db[1]));
 }
 
-double BallScore(const EnvelopePeak& p) { return std::min(p.snr_db, p.sideband_snr_db); }
+double BallScore(const EnvelopePeak& p, double shaft_hz) {
+  if (OnShaftHalfOrder(p.measured_hz, shaft_hz)) return 0.0;
+  return std::min(p.snr_db, p.sideband_snr_db);
+}
 
 // Maps how far `value` clears `threshold` to (0.5, 0.99]: at the threshold a coin toss, twice
 // the threshold nearly certain.
@@ -89,18 +103,24 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
              ", zone " + std::string(IsoZoneName(in.zone));
   d.evidence.push_back(vel);
 
-  const bool outer = RaceQualifies(in.bpfo);
-  const bool inner = RaceQualifies(in.bpfi);
-  if (outer || inner) {
+  const bool outer = RaceQualifies(in.bpfo, in.shaft_hz);
+  const bool inner = RaceQualifies(in.bpfi, in.shaft_hz);
+  // A ball family's harmonics can land within the ±2 % race search windows (on a 6205, 3.5 x
+  // 2xBSF is 3 x BPFI within 0.3 %), so a strong ball defect can lift a race line just over its
+  // threshold. When both qualify, the family that clears its own threshold by more wins.
+  const double ball_margin = BallScore(in.ball, in.shaft_hz) - kBallDb;
+  const double race_margin =
+      std::max(outer ? in.bpfo.snr_db : -1e9, inner ? in.bpfi.snr_db : -1e9) - kRaceFundamentalDb;
+  if ((outer || inner) && !(ball_margin >= 0 && ball_margin > race_margin)) {
     const bool pick_outer = outer && (!inner || RaceScore(in.bpfo) >= RaceScore(in.bpfi));
     const EnvelopePeak& p = pick_outer ? in.bpfo : in.bpfi;
     d.condition = pick_outer ? Condition::kOuterRace : Condition::kInnerRace;
     d.confidence = Confidence(p.snr_db, kRaceFundamentalDb);
     return d;
   }
-  if (BallScore(in.ball) >= kBallDb) {
+  if (BallScore(in.ball, in.shaft_hz) >= kBallDb) {
     d.condition = Condition::kRollingElement;
-    d.confidence = Confidence(BallScore(in.ball), kBallDb);
+    d.confidence = Confidence(BallScore(in.ball, in.shaft_hz), kBallDb);
     return d;
   }
   if (in.zone == IsoZone::kC || in.zone == IsoZone::kD) {
@@ -110,12 +130,13 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     // Peak -> RMS of the 1x line, compared with the broadband RMS.
     const double share_1x =
         in.velocity_rms_mm_s > 0.0 ? v1 / std::sqrt(2.0) / in.velocity_rms_mm_s : 0.0;
-    if (v1 > 0.0 && v3 >= 0.5 * v1) {
+    const double vh = in.half_order_velocity_mm_s;
+    if (v1 > 0.0 && vh >= 0.25 * v1) {
       d.condition = Condition::kLooseness;
-      d.confidence = Confidence(v3 / v1, 0.5);
-    } else if (v1 > 0.0 && v2 >= 0.5 * v1) {
+      d.confidence = Confidence(vh / v1, 0.25);
+    } else if (v1 > 0.0 && std::max(v2, v3) >= 0.5 * v1) {
       d.condition = Condition::kMisalignment;
-      d.confidence = Confidence(v2 / v1, 0.5);
+      d.confidence = Confidence(std::max(v2, v3) / v1, 0.5);
     } else if (share_1x >= 0.5) {
       d.condition = Condition::kImbalance;
       d.confidence = Confidence(share_1x, 0.5);
@@ -130,7 +151,7 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
   // Healthy: confident in proportion to how far the strongest candidate stays below threshold.
   const double worst =
       std::max({in.bpfo.snr_db / kRaceFundamentalDb, in.bpfi.snr_db / kRaceFundamentalDb,
-                BallScore(in.ball) / kBallDb, 0.0});
+                BallScore(in.ball, in.shaft_hz) / kBallDb, 0.0});
   d.condition = Condition::kHealthy;
   d.confidence = std::clamp(1.0 - 0.5 * worst, 0.5, 0.99);
   return d;

@@ -9,15 +9,21 @@
 //      within ±2 % of theory to allow for slip) stands at least kRaceFundamentalDb above the local
 //      median floor AND one of its next two harmonics (at exact multiples of the measured
 //      fundamental) at least kRaceHarmonicDb. The fundamental is what tells the two races apart
-//      (3 x BPFO and 2 x BPFI lie within 1 % of each other on a 6205). The stronger race wins.
+//      (3 x BPFO and 2 x BPFI lie within 1 % of each other on a 6205). The stronger race wins;
+//      if the rolling-element rule (2) also holds and clears its threshold by more than the race
+//      does, the rolling element wins (ball harmonics can fall inside a race's search window).
 //   2. Rolling element: a line within ±2 % of 2 x BSF (a ball defect strikes both races once per
 //      spin) that is modulated by the cage: a sideband at ±FTF. Both must stand kBallDb above the
 //      floor in the same demodulation band. Ball signatures are weak and not impulsive, so every
 //      kurtogram band is searched, not only the most impulsive one.
 //   3. Mechanical (only when ISO 10816-3 puts the velocity in zone C or D, so a healthy machine's
-//      shaft lines never trigger them): looseness when the 3x line reaches half of 1x, else
-//      misalignment when 2x reaches half of 1x, else imbalance when 1x carries most of the
-//      velocity.
+//      shaft lines never trigger them): looseness when sub-harmonics (0.5x, 1.5x, 2.5x) reach a
+//      quarter of 1x, else misalignment when 2x or 3x reaches half of 1x, else imbalance when
+//      1x carries most of the velocity.
+//   Bearing lines are not synchronous with the shaft (the rolling elements slip), so a race or
+//   ball fundamental measured within kSynchronousTolerance (or kSynchronousToleranceHz) of a
+//   half-order of the shaft speed
+//   (k x 0.5x: looseness and rubs fill the envelope with those) is not bearing evidence.
 //   4. Otherwise healthy: healthy means no significant fault evidence, not low RMS.
 #pragma once
 
@@ -91,6 +97,9 @@ struct DiagnosisInputs {
   EnvelopePeak ftf;
   double shaft_hz = 0.0;
   double order_velocity_mm_s[3] = {0.0, 0.0, 0.0};  // 1x, 2x, 3x, peak
+  // The strongest of the 0.5x, 1.5x and 2.5x lines, peak: sub-harmonics are the signature of
+  // mechanical looseness (a rotor that rattles every other turn), absent from misalignment.
+  double half_order_velocity_mm_s = 0.0;
   double velocity_rms_mm_s = 0.0;
   IsoZone zone = IsoZone::kA;
 };
@@ -98,6 +107,8 @@ struct DiagnosisInputs {
 inline constexpr double kRaceFundamentalDb = 10.0;
 inline constexpr double kRaceHarmonicDb = 6.0;
 inline constexpr double kBallDb = 11.0;
+inline constexpr double kSynchronousTolerance = 0.004;  // relative; 6205 lines are >= 1.5 % away
+inline constexpr double kSynchronousToleranceHz = 1.2;  // absolute floor (spectral resolution)
 
 Diagnosis Diagnose(const DiagnosisInputs& in);
 

@@ -67,11 +67,33 @@ TEST(DiagnosisTest, MechanicalFaultsOnlyWhenSevere) {
   in.order_velocity_mm_s[1] = 4.0;
   EXPECT_EQ(Diagnose(in).condition, Condition::kMisalignment);
   in.order_velocity_mm_s[2] = 3.5;
+  EXPECT_EQ(Diagnose(in).condition, Condition::kMisalignment) << "3x alone is not looseness";
+  in.half_order_velocity_mm_s = 2.0;  // sub-harmonics: the rotor rattles every other turn
   EXPECT_EQ(Diagnose(in).condition, Condition::kLooseness);
   // A bearing fault takes precedence over the mechanical patterns.
   in.bpfo.snr_db = 20.0;
   in.bpfo.harmonic_snr_db[0] = 10.0;
   EXPECT_EQ(Diagnose(in).condition, Condition::kOuterRace);
+}
+
+}  // namespace
+}  // namespace edgeloop::dsp
+
+namespace edgeloop::dsp {
+namespace {
+
+// Looseness fills the envelope with half-orders of the shaft speed; 5.5x lies within the ±2 %
+// BPFI search window of a 6205 (5.415x), but bearing lines slip and are never synchronous.
+TEST(DiagnosisTest, ShaftSynchronousLinesAreNotBearingEvidence) {
+  DiagnosisInputs in;
+  in.shaft_hz = 24.75;
+  in.bpfi.theoretical_hz = 5.4152 * in.shaft_hz;
+  in.bpfi.measured_hz = 5.5 * in.shaft_hz;  // exactly synchronous
+  in.bpfi.snr_db = 25.0;
+  in.bpfi.harmonic_snr_db[0] = 15.0;
+  EXPECT_EQ(Diagnose(in).condition, Condition::kHealthy);
+  in.bpfi.measured_hz = 5.43 * in.shaft_hz;  // slipping: a real inner-race line
+  EXPECT_EQ(Diagnose(in).condition, Condition::kInnerRace);
 }
 
 }  // namespace

@@ -40,28 +40,55 @@ std::unordered_map<PlanKey, fftwf_plan, PlanKeyHash>& PlanCache() {
   return *cache;
 }
 
-// Returns the shared complex plan for size n, planning it on first use. Requires FftwMutex().
-fftwf_plan GetOrCreateComplexPlanLocked(size_t n, PlanKind kind) {
-  auto& cache = PlanCache();
-  if (auto it = cache.find({n, kind}); it != cache.end()) return it->second;
-  // Same reasoning as for the real plans below: ESTIMATE, placeholder arrays, never destroyed.
-  fftwf_complex* in = fftwf_alloc_complex(n);
-  fftwf_complex* out = fftwf_alloc_complex(n);
-  fftwf_plan plan = nullptr;
-  if (in != nullptr && out != nullptr) {
-    const int sign = kind == PlanKind::kComplexForward ? FFTW_FORWARD : FFTW_BACKWARD;
-    plan = fftwf_plan_dft_1d(static_cast<int>(n), in, out, sign, FFTW_ESTIMATE);
-  }
-  fftwf_free(in);
-  fftwf_free(out);
-  if (plan != nullptr) cache.emplace(PlanKey{n, kind}, plan);
-  return plan;
+// Number of complex outputs of an n-point transform of this kind.
+size_t OutputCount(size_t n, PlanKind kind) {
+  return kind == PlanKind::kRealForward ? n / 2 + 1 : n;
 }
 
-// Returns the shared plan for size n, planning it on first use. Requires FftwMutex() held.
-fftwf_plan GetOrCreatePlanLocked(size_t n) {
+// Input and output arrays of one transform, not yet owned by anyone. In is float for the real
+// kind, std::complex<float> for the complex kinds.
+template <typename In>
+struct RawBuffers {
+  In* in;
+  std::complex<float>* out;
+};
+
+// SIMD-aligned arrays from fftwf_malloc for an n-point transform of this kind: n inputs and
+// OutputCount(n, kind) complex outputs. Either may be null when out of memory. Requires
+// FftwMutex() held.
+template <typename In>
+RawBuffers<In> AllocBuffersLocked(size_t n, PlanKind kind) {
+  // std::complex<float> is layout-compatible with float[2] (and so with fftwf_complex).
+  static_assert(sizeof(std::complex<float>) == sizeof(fftwf_complex));
+  return {static_cast<In*>(fftwf_malloc(n * sizeof(In))),
+          static_cast<std::complex<float>*>(
+              fftwf_malloc(OutputCount(n, kind) * sizeof(fftwf_complex)))};
+}
+
+// Requires FftwMutex() held.
+template <typename In>
+void FreeBuffersLocked(const RawBuffers<In>& b) {
+  fftwf_free(b.in);
+  fftwf_free(b.out);
+}
+
+// Makes an n-point plan of this kind for the given arrays.
+fftwf_plan PlanLocked(size_t n, PlanKind kind, void* in, std::complex<float>* out) {
+  auto* cout = reinterpret_cast<fftwf_complex*>(out);
+  if (kind == PlanKind::kRealForward) {
+    return fftwf_plan_dft_r2c_1d(static_cast<int>(n), static_cast<float*>(in), cout, FFTW_ESTIMATE);
+  }
+  const int sign = kind == PlanKind::kComplexForward ? FFTW_FORWARD : FFTW_BACKWARD;
+  return fftwf_plan_dft_1d(static_cast<int>(n), static_cast<fftwf_complex*>(in), cout, sign,
+                           FFTW_ESTIMATE);
+}
+
+// Returns the shared plan for size n and this kind, planning it on first use; null if FFTW
+// cannot. Requires FftwMutex() held.
+template <typename In>
+fftwf_plan GetOrCreatePlanLocked(size_t n, PlanKind kind) {
   auto& cache = PlanCache();
-  if (auto it = cache.find({n, PlanKind::kRealForward}); it != cache.end()) return it->second;
+  if (auto it = cache.find({n, kind}); it != cache.end()) return it->second;
   // The planner needs arrays to learn their alignment; fftwf_malloc gives the same SIMD alignment
   // as the per-instance buffers, which the new-array execute requires. FFTW_ESTIMATE picks an
   // algorithm from heuristics instead of timing trial runs: planning takes microseconds rather
@@ -69,16 +96,41 @@ fftwf_plan GetOrCreatePlanLocked(size_t n) {
   // chosen algorithm and so the results are the same on every run, and no wisdom files are needed
   // on the device. The price is a possibly slower execute than FFTW_MEASURE would find.
   // ESTIMATE also never touches the arrays, so these placeholders need no content.
-  float* in = fftwf_alloc_real(n);
-  fftwf_complex* out = fftwf_alloc_complex(n / 2 + 1);
+  const RawBuffers<In> placeholder = AllocBuffersLocked<In>(n, kind);
   fftwf_plan plan = nullptr;
-  if (in != nullptr && out != nullptr) {
-    plan = fftwf_plan_dft_r2c_1d(static_cast<int>(n), in, out, FFTW_ESTIMATE);
+  if (placeholder.in != nullptr && placeholder.out != nullptr) {
+    plan = PlanLocked(n, kind, placeholder.in, placeholder.out);
   }
-  fftwf_free(in);
-  fftwf_free(out);
-  if (plan != nullptr) cache.emplace(PlanKey{n, PlanKind::kRealForward}, plan);
+  FreeBuffersLocked(placeholder);
+  if (plan != nullptr) cache.emplace(PlanKey{n, kind}, plan);
   return plan;
+}
+
+// The shared part of RealFft::Create and ComplexFft::Create: checks n, takes the cached plan and
+// allocates the instance's buffers, input zeroed. `name` ("RealFft") and `what` ("real") go into
+// the error messages.
+template <typename In>
+Result<detail::FftState<In>> CreateFftState(size_t n, PlanKind kind, const std::string& name,
+                                            const std::string& what) {
+  if (n < 2) {
+    return InvalidArgument(name + " size must be at least 2, got " + std::to_string(n));
+  }
+  // FFTW's basic interface takes an int length.
+  if (n > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return InvalidArgument(name + " size " + std::to_string(n) + " is too large for FFTW");
+  }
+  std::lock_guard lock(FftwMutex());
+  fftwf_plan plan = GetOrCreatePlanLocked<In>(n, kind);
+  if (plan == nullptr) {
+    return Internal("FFTW could not plan a " + what + " FFT of size " + std::to_string(n));
+  }
+  const RawBuffers<In> buffers = AllocBuffersLocked<In>(n, kind);
+  if (buffers.in == nullptr || buffers.out == nullptr) {
+    FreeBuffersLocked(buffers);
+    return Internal("out of memory allocating FFT buffers of size " + std::to_string(n));
+  }
+  std::fill_n(buffers.in, n, In());
+  return detail::FftState<In>(n, plan, buffers.in, buffers.out);
 }
 
 }  // namespace
@@ -90,119 +142,49 @@ void FftwDeleter::operator()(void* p) const {
 }
 
 Result<RealFft> RealFft::Create(size_t n) {
-  if (n < 2) {
-    return InvalidArgument("RealFft size must be at least 2, got " + std::to_string(n));
-  }
-  // FFTW's basic interface takes an int length.
-  if (n > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return InvalidArgument("RealFft size " + std::to_string(n) + " is too large for FFTW");
-  }
-  std::lock_guard lock(FftwMutex());
-  fftwf_plan plan = GetOrCreatePlanLocked(n);
-  if (plan == nullptr) {
-    return Internal("FFTW could not plan a real FFT of size " + std::to_string(n));
-  }
-  float* in = fftwf_alloc_real(n);
-  fftwf_complex* out = fftwf_alloc_complex(n / 2 + 1);
-  if (in == nullptr || out == nullptr) {
-    fftwf_free(in);
-    fftwf_free(out);
-    return Internal("out of memory allocating FFT buffers of size " + std::to_string(n));
-  }
-  std::fill_n(in, n, 0.0f);
-  // std::complex<float> is layout-compatible with float[2] (and so with fftwf_complex).
-  return RealFft(n, plan, in, reinterpret_cast<std::complex<float>*>(out));
+  EL_ASSIGN_OR_RETURN(auto state,
+                      CreateFftState<float>(n, PlanKind::kRealForward, "RealFft", "real"));
+  return RealFft(std::move(state));
 }
 
-RealFft::RealFft(size_t n, fftwf_plan_s* plan, float* in, std::complex<float>* out)
-    : n_(n), plan_(plan), in_(in), out_(out) {}
-
-RealFft::RealFft(RealFft&& other) noexcept
-    : n_(std::exchange(other.n_, 0)),
-      plan_(std::exchange(other.plan_, nullptr)),
-      in_(std::move(other.in_)),
-      out_(std::move(other.out_)) {}
-
-RealFft& RealFft::operator=(RealFft&& other) noexcept {
-  if (this != &other) {
-    n_ = std::exchange(other.n_, 0);
-    plan_ = std::exchange(other.plan_, nullptr);
-    in_ = std::move(other.in_);
-    out_ = std::move(other.out_);
-  }
-  return *this;
-}
-
+RealFft::RealFft(detail::FftState<float> state) : s_(std::move(state)) {}
+RealFft::RealFft(RealFft&& other) noexcept = default;
+RealFft& RealFft::operator=(RealFft&& other) noexcept = default;
 RealFft::~RealFft() = default;
 
 std::span<const std::complex<float>> RealFft::Execute() {
-  if (plan_ == nullptr) return {};  // moved-from
-  fftwf_execute_dft_r2c(plan_, in_.get(), reinterpret_cast<fftwf_complex*>(out_.get()));
-  return {out_.get(), bins()};
+  if (s_.plan == nullptr) return {};  // moved-from
+  fftwf_execute_dft_r2c(s_.plan, s_.in.get(), reinterpret_cast<fftwf_complex*>(s_.out.get()));
+  return {s_.out.get(), bins()};
 }
 
 Result<std::span<const std::complex<float>>> RealFft::Forward(std::span<const float> x) {
-  if (x.size() != n_) {
-    return InvalidArgument("RealFft::Forward expects " + std::to_string(n_) + " samples, got " +
+  if (x.size() != s_.n) {
+    return InvalidArgument("RealFft::Forward expects " + std::to_string(s_.n) + " samples, got " +
                            std::to_string(x.size()));
   }
-  std::copy(x.begin(), x.end(), in_.get());
+  std::copy(x.begin(), x.end(), s_.in.get());
   return Execute();
 }
 
 Result<ComplexFft> ComplexFft::Create(size_t n, Direction direction) {
-  if (n < 2) {
-    return InvalidArgument("ComplexFft size must be at least 2, got " + std::to_string(n));
-  }
-  if (n > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return InvalidArgument("ComplexFft size " + std::to_string(n) + " is too large for FFTW");
-  }
-  std::lock_guard lock(FftwMutex());
   const PlanKind kind =
       direction == Direction::kForward ? PlanKind::kComplexForward : PlanKind::kComplexInverse;
-  fftwf_plan plan = GetOrCreateComplexPlanLocked(n, kind);
-  if (plan == nullptr) {
-    return Internal("FFTW could not plan a complex FFT of size " + std::to_string(n));
-  }
-  fftwf_complex* in = fftwf_alloc_complex(n);
-  fftwf_complex* out = fftwf_alloc_complex(n);
-  if (in == nullptr || out == nullptr) {
-    fftwf_free(in);
-    fftwf_free(out);
-    return Internal("out of memory allocating FFT buffers of size " + std::to_string(n));
-  }
-  auto* cin = reinterpret_cast<std::complex<float>*>(in);
-  std::fill_n(cin, n, std::complex<float>());
-  return ComplexFft(n, plan, cin, reinterpret_cast<std::complex<float>*>(out));
+  EL_ASSIGN_OR_RETURN(auto state,
+                      CreateFftState<std::complex<float>>(n, kind, "ComplexFft", "complex"));
+  return ComplexFft(std::move(state));
 }
 
-ComplexFft::ComplexFft(size_t n, fftwf_plan_s* plan, std::complex<float>* in,
-                       std::complex<float>* out)
-    : n_(n), plan_(plan), in_(in), out_(out) {}
-
-ComplexFft::ComplexFft(ComplexFft&& other) noexcept
-    : n_(std::exchange(other.n_, 0)),
-      plan_(std::exchange(other.plan_, nullptr)),
-      in_(std::move(other.in_)),
-      out_(std::move(other.out_)) {}
-
-ComplexFft& ComplexFft::operator=(ComplexFft&& other) noexcept {
-  if (this != &other) {
-    n_ = std::exchange(other.n_, 0);
-    plan_ = std::exchange(other.plan_, nullptr);
-    in_ = std::move(other.in_);
-    out_ = std::move(other.out_);
-  }
-  return *this;
-}
-
+ComplexFft::ComplexFft(detail::FftState<std::complex<float>> state) : s_(std::move(state)) {}
+ComplexFft::ComplexFft(ComplexFft&& other) noexcept = default;
+ComplexFft& ComplexFft::operator=(ComplexFft&& other) noexcept = default;
 ComplexFft::~ComplexFft() = default;
 
 std::span<const std::complex<float>> ComplexFft::Execute() {
-  if (plan_ == nullptr) return {};  // moved-from
-  fftwf_execute_dft(plan_, reinterpret_cast<fftwf_complex*>(in_.get()),
-                    reinterpret_cast<fftwf_complex*>(out_.get()));
-  return {out_.get(), n_};
+  if (s_.plan == nullptr) return {};  // moved-from
+  fftwf_execute_dft(s_.plan, reinterpret_cast<fftwf_complex*>(s_.in.get()),
+                    reinterpret_cast<fftwf_complex*>(s_.out.get()));
+  return {s_.out.get(), s_.n};
 }
 
 size_t RealFft::CachedPlanCountForTesting() {

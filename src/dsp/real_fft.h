@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "common/status.h"
 
@@ -32,6 +33,39 @@ struct FftwDeleter {
   void operator()(void* p) const;
 };
 
+namespace detail {
+
+// What RealFft and ComplexFft hold: the size, the shared plan and this instance's own aligned
+// buffers (In is float for RealFft, std::complex<float> for ComplexFft). Moving leaves the source
+// empty: size 0 and no plan, which Execute() treats as a no-op.
+template <typename In>
+struct FftState {
+  FftState() = default;
+  FftState(size_t n, fftwf_plan_s* plan, In* in, std::complex<float>* out)
+      : n(n), plan(plan), in(in), out(out) {}
+  FftState(FftState&& other) noexcept
+      : n(std::exchange(other.n, 0)),
+        plan(std::exchange(other.plan, nullptr)),
+        in(std::move(other.in)),
+        out(std::move(other.out)) {}
+  FftState& operator=(FftState&& other) noexcept {
+    if (this != &other) {
+      n = std::exchange(other.n, 0);
+      plan = std::exchange(other.plan, nullptr);
+      in = std::move(other.in);
+      out = std::move(other.out);
+    }
+    return *this;
+  }
+
+  size_t n = 0;
+  fftwf_plan_s* plan = nullptr;  // owned by the process-wide cache, never destroyed
+  std::unique_ptr<In[], FftwDeleter> in;
+  std::unique_ptr<std::complex<float>[], FftwDeleter> out;
+};
+
+}  // namespace detail
+
 class RealFft {
  public:
   // n >= 2, else InvalidArgument.
@@ -44,12 +78,12 @@ class RealFft {
   ~RealFft();
 
   // Transform length n; 0 only for a moved-from instance.
-  size_t size() const { return n_; }
+  size_t size() const { return s_.n; }
   // Number of output bins, n/2 + 1 (bin k is frequency k * sample_rate / n).
-  size_t bins() const { return n_ == 0 ? 0 : n_ / 2 + 1; }
+  size_t bins() const { return s_.n == 0 ? 0 : s_.n / 2 + 1; }
 
   // The n input samples to fill before Execute(). Execute() leaves them intact.
-  std::span<float> input() { return {in_.get(), n_}; }
+  std::span<float> input() { return {s_.in.get(), s_.n}; }
 
   // Transforms input() and returns the n/2+1 unnormalised bins X[k] = sum_t x[t] e^{-2πikt/n}.
   // The span points into this instance and is valid until the next Execute/Forward or move.
@@ -64,12 +98,9 @@ class RealFft {
   static size_t CachedPlanCountForTesting();
 
  private:
-  RealFft(size_t n, fftwf_plan_s* plan, float* in, std::complex<float>* out);
+  explicit RealFft(detail::FftState<float> state);
 
-  size_t n_ = 0;
-  fftwf_plan_s* plan_ = nullptr;  // owned by the process-wide cache, never destroyed
-  std::unique_ptr<float[], FftwDeleter> in_;
-  std::unique_ptr<std::complex<float>[], FftwDeleter> out_;
+  detail::FftState<float> s_;
 };
 
 // A complex FFT of one fixed size and direction. Same ownership and thread rules as RealFft;
@@ -87,22 +118,19 @@ class ComplexFft {
   ComplexFft& operator=(const ComplexFft&) = delete;
   ~ComplexFft();
 
-  size_t size() const { return n_; }
+  size_t size() const { return s_.n; }
 
   // The n input values to fill before Execute(). Execute() leaves them intact.
-  std::span<std::complex<float>> input() { return {in_.get(), n_}; }
+  std::span<std::complex<float>> input() { return {s_.in.get(), s_.n}; }
 
   // Unnormalised transform: forward sum_t x[t] e^{-2πikt/n}, inverse sum_k X[k] e^{+2πikt/n}
   // (so inverse(forward(x)) = n·x). Valid until the next Execute() or move.
   std::span<const std::complex<float>> Execute();
 
  private:
-  ComplexFft(size_t n, fftwf_plan_s* plan, std::complex<float>* in, std::complex<float>* out);
+  explicit ComplexFft(detail::FftState<std::complex<float>> state);
 
-  size_t n_ = 0;
-  fftwf_plan_s* plan_ = nullptr;  // owned by the process-wide cache, never destroyed
-  std::unique_ptr<std::complex<float>[], FftwDeleter> in_;
-  std::unique_ptr<std::complex<float>[], FftwDeleter> out_;
+  detail::FftState<std::complex<float>> s_;
 };
 
 }  // namespace edgeloop::dsp

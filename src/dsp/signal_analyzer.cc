@@ -181,6 +181,14 @@ Result<Analysis> SignalAnalyzer::Analyze(std::span<const float> x) {
     in.order_velocity_mm_s[h] =
         line.amplitude * kStandardGravity / (2.0 * std::numbers::pi * f) * 1000.0;
   }
+  for (double order : {0.5, 1.5, 2.5}) {
+    const LineAmplitude line =
+        LineAt(spectrum_.power(), spectrum_.bin_hz(), order * shaft, 0.03, scratch_);
+    const double f = line.frequency_hz > 0.0 ? line.frequency_hz : order * shaft;
+    in.half_order_velocity_mm_s =
+        std::max(in.half_order_velocity_mm_s,
+                 line.amplitude * kStandardGravity / (2.0 * std::numbers::pi * f) * 1000.0);
+  }
   in.velocity_rms_mm_s = a.velocity_rms_mm_s;
   in.zone = a.zone;
   a.diagnosis = Diagnose(in);

@@ -4,25 +4,18 @@
 // sub-harmonics and many harmonics.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <numbers>
 #include <vector>
 
 #include "sim/machine_simulator.h"
+#include "sim/sim_test_util.h"
 
 namespace edgeloop::sim {
 namespace {
 
 using std::chrono::seconds;
-
-const Timestamp kStart = FromNanos(1767592800'000'000'000);
-
-MachineSpec PumpSpec() {
-  MachineSpec spec;
-  spec.asset = {"pump-1", "pump", 1770, Bearing6205()};
-  spec.vanes = 6;
-  return spec;
-}
+using test_util::Amplitude;
+using test_util::kStart;
+using test_util::PumpSpec;
 
 // A fault at full severity from the first sample.
 MachineSpec WithFault(FaultKind kind) {
@@ -42,23 +35,6 @@ std::vector<float> Vibration(const MachineSpec& spec, uint64_t seed, Duration to
     }
   }
   return all;
-}
-
-// Amplitude of the sinusoid at exactly `f_hz` in `x` (Goertzel: one DFT term at any frequency).
-// `hann` tapers the ends, so strong lines nearby do not leak into a weak one.
-double Amplitude(const std::vector<double>& x, double f_hz, double fs, bool hann = false) {
-  const double w = 2 * std::numbers::pi * f_hz / fs;
-  const double c = 2 * std::cos(w);
-  const double n = static_cast<double>(x.size());
-  double s1 = 0, s2 = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const double taper = hann ? 1 - std::cos(2 * std::numbers::pi * static_cast<double>(i) / n) : 1;
-    const double s = x[i] * taper + c * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  const double re = s1 - s2 * std::cos(w), im = s2 * std::sin(w);
-  return 2 * std::hypot(re, im) / static_cast<double>(x.size());
 }
 
 std::vector<double> ToDouble(const std::vector<float>& x) { return {x.begin(), x.end()}; }

@@ -3,22 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <numbers>
 #include <numeric>
+#include <span>
+
+#include "sim/sim_test_util.h"
 
 namespace edgeloop::sim {
 namespace {
 
 using std::chrono::seconds;
-
-const Timestamp kStart = FromNanos(1767592800'000'000'000);
-
-MachineSpec PumpSpec() {
-  MachineSpec spec;
-  spec.asset = {"pump-1", "pump", 1770, Bearing6205()};
-  spec.vanes = 6;
-  return spec;
-}
+using test_util::Amplitude;
+using test_util::kStart;
+using test_util::PumpSpec;
 
 std::vector<float> Collect(MachineSimulator& sim, Duration total, Duration step,
                            const std::string& channel) {
@@ -156,18 +152,6 @@ TEST(MachineSimulatorTest, FaultyMachineEqualsHealthyOneBeforeOnset) {
             Collect(b, seconds(1), seconds(1), kVibrationChannel));
 }
 
-// Amplitude of the sinusoid at exactly `f_hz` (Goertzel).
-double Amplitude(const float* x, size_t n, double f_hz, double fs) {
-  const double w = 2 * std::numbers::pi * f_hz / fs;
-  double s1 = 0, s2 = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const double s = x[i] + 2 * std::cos(w) * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return 2 * std::hypot(s1 - s2 * std::cos(w), s2 * std::sin(w)) / static_cast<double>(n);
-}
-
 TEST(MachineSimulatorTest, SpeedChangesMoveTheShaftLinesAndTheDefectFrequencies) {
   MachineSpec spec = PumpSpec();
   spec.vibration_rate_hz = 12800;
@@ -189,11 +173,11 @@ TEST(MachineSimulatorTest, SpeedChangesMoveTheShaftLinesAndTheDefectFrequencies)
   const float* slow = x.data() + static_cast<size_t>(1 * fs);  // 1..4 s at 25 Hz
   const float* fast = x.data() + static_cast<size_t>(5 * fs);  // 5..8 s at 50 Hz
   const size_t n = static_cast<size_t>(3 * fs);
-  const double slow_1x = Amplitude(slow, n, 25, fs);
+  const double slow_1x = Amplitude(std::span(slow, n), 25, fs);
   EXPECT_NEAR(slow_1x, 0.162 * (1500.0 / 1770) * (1500.0 / 1770), 0.015);
-  EXPECT_LT(Amplitude(fast, n, 25, fs), 0.005) << "no line left at the old 1x";
+  EXPECT_LT(Amplitude(std::span(fast, n), 25, fs), 0.005) << "no line left at the old 1x";
   // Centrifugal force ~ speed^2: twice the speed, four times the 1x amplitude.
-  EXPECT_NEAR(Amplitude(fast, n, 50, fs) / slow_1x, 4, 0.4);
+  EXPECT_NEAR(Amplitude(std::span(fast, n), 50, fs) / slow_1x, 4, 0.4);
 
   // The bearing defect frequency doubles too (envelope of the high-passed signal).
   const double bpfo_order = ComputeBearingOrders(Bearing6205()).bpfo;
@@ -202,7 +186,7 @@ TEST(MachineSimulatorTest, SpeedChangesMoveTheShaftLinesAndTheDefectFrequencies)
     for (size_t i = 1; i < n; ++i) e[i - 1] = (seg[i] - seg[i - 1]) * (seg[i] - seg[i - 1]);
     const float mean = std::accumulate(e.begin(), e.end(), 0.0f) / e.size();
     for (float& v : e) v -= mean;
-    return Amplitude(e.data(), e.size(), f, fs);
+    return Amplitude(e, f, fs);
   };
   EXPECT_GT(envelope_line(slow, 25 * bpfo_order), 5 * envelope_line(slow, 37.5 * bpfo_order));
   EXPECT_GT(envelope_line(fast, 50 * bpfo_order), 5 * envelope_line(fast, 25 * bpfo_order));
