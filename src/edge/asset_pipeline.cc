@@ -86,11 +86,14 @@ Status AssetPipeline::Process(const SampleBatch& batch, PipelineOutput& out) {
   stats_.samples += batch.values.size();
   const std::vector<quality::QuarantineRun> runs = gate_.Check(batch);
   Quarantine(batch, runs, out);
-  // Gaps, rate deviations and skew/drift episodes: the store has no table for them yet, so they
-  // go to the log (their samples, where any are affected, are in the quarantine).
-  for (const quality::QualityEvent& e : gate_.TakeEvents()) {
+  // Gaps, rate deviations and skew/drift episodes are kept with the data (their samples, where
+  // any are affected, are in the quarantine).
+  for (quality::QualityEvent& e : gate_.TakeEvents()) {
     spdlog::info("quality {} {}/{} [{} .. {}]: {}", quality::RuleName(e.rule), e.asset, e.channel,
                  FormatTimestamp(e.start), FormatTimestamp(e.end), e.detail);
+    out.quality_events.push_back({std::move(e.asset), std::move(e.channel),
+                                  std::string(quality::RuleName(e.rule)), e.start, e.end, e.ongoing,
+                                  std::move(e.detail)});
   }
 
   if (batch.kind == ChannelKind::kTemperature) {

@@ -46,11 +46,13 @@ struct PipelineOutput {
   };
   std::vector<store::WindowRecord> windows;
   std::vector<store::QuarantineRecord> quarantine;
+  std::vector<store::QualityEventRecord> quality_events;
   std::vector<AlertChange> alert_changes;
 
   void Clear() {
     windows.clear();
     quarantine.clear();
+    quality_events.clear();
     alert_changes.clear();
   }
 };

@@ -120,5 +120,32 @@ TEST(AssetPipelineTest, RejectsBadConfig) {
   EXPECT_NE(p.status().message().find("window length"), std::string::npos);
 }
 
+TEST(AssetPipelineTest, GapsBecomeQualityEventsForTheStore) {
+  auto pipeline = AssetPipeline::Create(Spec().asset, Config(), kClock);
+  ASSERT_TRUE(pipeline.ok());
+  sim::MachineSimulator machine(Spec(), 4, kT0);
+  PipelineOutput out;
+  std::vector<store::QualityEventRecord> events;
+  for (int step = 0; step < 20; ++step) {
+    std::vector<SampleBatch> batches;
+    machine.Step(std::chrono::milliseconds(500), batches);
+    if (step == 9) continue;  // the link drops half a second of data
+    for (const SampleBatch& b : batches) {
+      ASSERT_TRUE((*pipeline)->Process(b, out).ok());
+      events.insert(events.end(), out.quality_events.begin(), out.quality_events.end());
+      out.Clear();
+    }
+  }
+  bool vibration_gap = false;
+  for (const auto& e : events) {
+    if (e.rule == "gap" && e.channel == sim::kVibrationChannel) {
+      vibration_gap = true;
+      EXPECT_EQ(e.asset, "pump-1");
+      EXPECT_GE(e.end - e.start, std::chrono::milliseconds(450));
+    }
+  }
+  EXPECT_TRUE(vibration_gap) << events.size() << " events, none a vibration gap";
+}
+
 }  // namespace
 }  // namespace edgeloop::edge

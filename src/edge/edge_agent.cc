@@ -72,6 +72,7 @@ void EdgeAgent::Run() {
 
 void EdgeAgent::Persist(AssetPipeline& pipeline, PipelineOutput& out) {
   if (Status s = store_.AppendQuarantine(out.quarantine); !s.ok()) RecordError(s);
+  if (Status s = store_.AppendQualityEvents(out.quality_events); !s.ok()) RecordError(s);
   if (Status s = store_.AppendWindows(out.windows); !s.ok()) RecordError(s);
   for (const PipelineOutput::AlertChange& change : out.alert_changes) {
     if (change.decision == AlertLogic::Decision::kOpen) {

@@ -46,6 +46,17 @@ CREATE TABLE IF NOT EXISTS quarantine (
   detail TEXT NOT NULL,
   raw BLOB
 );
+CREATE TABLE IF NOT EXISTS quality_events (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  t_start_ns INTEGER NOT NULL,
+  t_end_ns INTEGER NOT NULL,
+  ongoing INTEGER NOT NULL,
+  detail TEXT NOT NULL
+);
 )sql";
 
 }  // namespace
@@ -147,6 +158,28 @@ Status EdgeStore::AppendQuarantine(std::span<const QuarantineRecord> records) {
   });
 }
 
+Status EdgeStore::AppendQualityEvents(std::span<const QualityEventRecord> events) {
+  if (events.empty()) return Status::Ok();
+  EL_ASSIGN_OR_RETURN(Statement insert,
+                      db_.Prepare("INSERT INTO quality_events (node, asset, channel, rule, "
+                                  "t_start_ns, t_end_ns, ongoing, detail) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  return InTransaction([&]() -> Status {
+    for (const QualityEventRecord& e : events) {
+      insert.Bind(1, std::string_view(node_id_))
+          .Bind(2, std::string_view(e.asset))
+          .Bind(3, std::string_view(e.channel))
+          .Bind(4, std::string_view(e.rule))
+          .Bind(5, ToNanos(e.start))
+          .Bind(6, ToNanos(e.end))
+          .Bind(7, static_cast<int64_t>(e.ongoing))
+          .Bind(8, std::string_view(e.detail));
+      EL_RETURN_IF_ERROR(insert.Run());
+    }
+    return Status::Ok();
+  });
+}
+
 Result<int64_t> EdgeStore::InsertAlert(const AlertRecord& alert) {
   EL_ASSIGN_OR_RETURN(Statement insert,
                       db_.Prepare("INSERT INTO alerts (node, asset, opened_ns, cleared_ns, "
@@ -215,6 +248,18 @@ Result<int64_t> EdgeStore::CountWindows(std::optional<std::string> asset,
     q.Bind(2, WindowStatusName(*status));
   } else {
     q.BindNull(2);
+  }
+  EL_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnInt(0) : 0;
+}
+
+Result<int64_t> EdgeStore::CountQualityEvents(std::optional<std::string> rule) {
+  EL_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT COUNT(*) FROM quality_events WHERE "
+                                               "(?1 IS NULL OR rule = ?1)"));
+  if (rule) {
+    q.Bind(1, std::string_view(*rule));
+  } else {
+    q.BindNull(1);
   }
   EL_ASSIGN_OR_RETURN(bool row, q.Step());
   return row ? q.ColumnInt(0) : 0;

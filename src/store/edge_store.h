@@ -60,6 +60,18 @@ struct QuarantineRecord {
   std::vector<float> raw;  // the quarantined values themselves (first kMaxRawSamples)
 };
 
+// Something the quality gate noticed about a channel rather than single samples: a gap, a rate
+// deviation, or the start or end of a clock-skew or calibration-drift episode.
+struct QualityEventRecord {
+  std::string asset;
+  std::string channel;
+  std::string rule;  // reason code, e.g. "gap", "calibration_drift"
+  Timestamp start;
+  Timestamp end;
+  bool ongoing = false;  // episode detected and still going on (its samples are quarantined)
+  std::string detail;
+};
+
 class EdgeStore {
  public:
   static constexpr size_t kMaxRawSamples = 4096;
@@ -71,6 +83,7 @@ class EdgeStore {
   // Appends all records in one transaction.
   Status AppendWindows(std::span<const WindowRecord> windows);
   Status AppendQuarantine(std::span<const QuarantineRecord> records);
+  Status AppendQualityEvents(std::span<const QualityEventRecord> events);
   // Inserts a new alert and returns its id.
   Result<int64_t> InsertAlert(const AlertRecord& alert);
   // Updates peak score and cleared time of an existing alert.
@@ -81,6 +94,8 @@ class EdgeStore {
   Result<int64_t> CountWindows(std::optional<std::string> asset = std::nullopt,
                                std::optional<WindowStatus> status = std::nullopt);
   Result<int64_t> CountQuarantinedSamples();
+  // Quality events, optionally only those with one rule (reason code).
+  Result<int64_t> CountQualityEvents(std::optional<std::string> rule = std::nullopt);
   const std::string& node_id() const { return node_id_; }
 
  private:

@@ -129,5 +129,17 @@ TEST_F(EdgeStoreTest, GarbageFileIsAnErrorNotACrash) {
   EXPECT_FALSE(store.ok());
 }
 
+TEST_F(EdgeStoreTest, QualityEventsAreKeptWithTheirReason) {
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  std::vector<QualityEventRecord> events = {
+      {"p1", "vib", "gap", FromNanos(0), FromNanos(500'000'000), false, "0.5 s missing"},
+      {"p1", "temp", "calibration_drift", FromNanos(0), FromNanos(9), true, "gain +4 %"}};
+  ASSERT_TRUE(store->AppendQualityEvents(events).ok());
+  EXPECT_EQ(store->CountQualityEvents().value(), 2);
+  EXPECT_EQ(store->CountQualityEvents("gap").value(), 1);
+  EXPECT_EQ(store->CountQualityEvents("stuck").value(), 0);
+}
+
 }  // namespace
 }  // namespace edgeloop::store
