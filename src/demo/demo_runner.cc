@@ -111,7 +111,10 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
     o.gateway = m.gateway;
     o.asset = m.spec.asset.id;
     o.kind = m.spec.asset.kind;
-    if (m.spec.fault) o.fault_onset = m.spec.fault->onset;
+    if (!m.spec.faults.empty()) {
+      o.fault_onset = m.spec.faults.front().onset;
+      o.fault_kind = std::string(sim::FaultKindName(m.spec.faults.front().kind));
+    }
     o.has_sensor_glitches = !m.spec.glitches.empty();
     summary.assets.push_back(o);
   }

@@ -37,6 +37,7 @@ struct AssetOutcome {
   std::string asset;
   std::string kind;
   std::optional<Timestamp> fault_onset;  // ground truth: set for the faulty asset
+  std::string fault_kind;                // ground truth: e.g. "inner_race"
   bool has_sensor_glitches = false;      // ground truth: sensor glitches were injected
   edge::AssetStats stats;
 };

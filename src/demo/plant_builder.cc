@@ -19,6 +19,7 @@ Result<std::vector<PlannedMachine>> PlanMachines(const PlantConfig& plant, uint6
   size_t glitchy = std::uniform_int_distribution<size_t>(0, n_assets - 2)(rng);
   if (glitchy >= faulty) ++glitchy;
 
+  const size_t fault_kind_index = std::uniform_int_distribution<size_t>(0, 2)(rng);
   const double total_s = ToSeconds(duration);
   const double onset_fraction = std::uniform_real_distribution<double>(
       plant.fault.onset_fraction_min, plant.fault.onset_fraction_max)(rng);
@@ -52,9 +53,15 @@ Result<std::vector<PlannedMachine>> PlanMachines(const PlantConfig& plant, uint6
       s.resonance_hz = a.resonance_hz > 0 ? a.resonance_hz
                                           : std::uniform_real_distribution<double>(2500, 4500)(rng);
       if (index == faulty) {
-        s.fault = sim::BearingFault{start + FromSeconds(onset_s),
-                                    FromSeconds(plant.fault.ramp_fraction * total_s),
-                                    plant.fault.peak_impact_g};
+        // Any of the three bearing defects; they grow with the square law of a spreading spall.
+        static constexpr sim::FaultKind kBearingFaults[] = {sim::FaultKind::kOuterRace,
+                                                            sim::FaultKind::kInnerRace,
+                                                            sim::FaultKind::kRollingElement};
+        const sim::FaultKind kind = kBearingFaults[fault_kind_index];
+        s.faults.push_back(
+            {kind, start + FromSeconds(onset_s), FromSeconds(plant.fault.ramp_fraction * total_s),
+             sim::GrowthCurve::kPower, 2.0,
+             plant.fault.peak_impact_g * (kind == sim::FaultKind::kRollingElement ? 0.75 : 1.0)});
       }
       if (index == glitchy && plant.inject_sensor_glitches) {
         using K = sim::SensorGlitch::Kind;

@@ -76,6 +76,7 @@ TEST(PlantBuilderTest, PicksOneFaultyAndOneDifferentGlitchyAssetDeterministicall
   ASSERT_TRUE(plant.ok());
   const Timestamp t0 = FromNanos(0);
   std::set<std::string> faulty_assets;
+  std::set<sim::FaultKind> kinds;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     auto a = PlanMachines(*plant, seed, t0, std::chrono::seconds(60));
     auto b = PlanMachines(*plant, seed, t0, std::chrono::seconds(60));
@@ -83,13 +84,15 @@ TEST(PlantBuilderTest, PicksOneFaultyAndOneDifferentGlitchyAssetDeterministicall
     int faults = 0, glitchy = 0;
     for (size_t i = 0; i < a->size(); ++i) {
       const auto& spec = (*a)[i].spec;
-      EXPECT_EQ(spec.fault.has_value(), (*b)[i].spec.fault.has_value());
+      ASSERT_EQ(spec.faults.size(), (*b)[i].spec.faults.size());
       EXPECT_EQ((*a)[i].seed, (*b)[i].seed);
-      if (spec.fault) {
+      if (!spec.faults.empty()) {
         ++faults;
+        EXPECT_EQ(spec.faults.front().kind, (*b)[i].spec.faults.front().kind);
+        kinds.insert(spec.faults.front().kind);
         faulty_assets.insert(spec.asset.id);
         EXPECT_TRUE(spec.glitches.empty());
-        EXPECT_GE(spec.fault->onset, t0 + std::chrono::seconds(25));
+        EXPECT_GE(spec.faults.front().onset, t0 + std::chrono::seconds(25));
       }
       glitchy += !spec.glitches.empty();
     }
@@ -97,6 +100,7 @@ TEST(PlantBuilderTest, PicksOneFaultyAndOneDifferentGlitchyAssetDeterministicall
     EXPECT_EQ(glitchy, 1);
   }
   EXPECT_GE(faulty_assets.size(), 4u) << "the seed should spread the fault over the plant";
+  EXPECT_EQ(kinds.size(), 3u) << "outer race, inner race and rolling element all occur";
 }
 
 TEST(PlantBuilderTest, TooShortDurationSaysWhatIsNeeded) {

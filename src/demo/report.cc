@@ -100,31 +100,36 @@ void PrintSummary(const DemoSummary& s, std::FILE* out) {
              s.TotalSamples(), s.assets.size(), s.vibration_rate_hz / 1000, s.TotalWindows(),
              learning, scored, rejected, quarantined, s.backpressure_waits);
 
-  fmt::print(out, "  {:<10} {:<16} {:<11} {:>7} {:>6} {:>12} {:>12} {:>10}\n", "gateway", "asset",
-             "truth", "windows", "alerts", "fault onset", "first alert", "delay");
+  fmt::print(out, "  {:<10} {:<16} {:<16} {:>7} {:>6} {:>12} {:>12} {:>10}  {}\n", "gateway",
+             "asset", "truth", "windows", "alerts", "fault onset", "first alert", "delay",
+             "diagnosis");
   for (const AssetOutcome& a : s.assets) {
     const uint64_t windows =
         a.stats.windows_learning + a.stats.windows_scored + a.stats.windows_rejected;
-    std::string truth = a.fault_onset ? "BEARING" : a.has_sensor_glitches ? "glitchy" : "healthy";
+    std::string truth = a.fault_onset           ? a.fault_kind
+                        : a.has_sensor_glitches ? "glitchy"
+                                                : "healthy";
     std::string onset = a.fault_onset ? Since(s.start, *a.fault_onset) : "-";
     std::string first = a.stats.first_alert ? Since(s.start, *a.stats.first_alert) : "-";
     std::string delay = a.fault_onset && a.stats.first_alert
                             ? "+" + FormatDuration(*a.stats.first_alert - *a.fault_onset)
                             : "-";
-    fmt::print(out, "  {:<10} {:<16} {:<11} {:>7} {:>6} {:>12} {:>12} {:>10}\n", a.gateway, a.asset,
-               truth, windows, a.stats.alerts_opened, onset, first, delay);
+    fmt::print(out, "  {:<10} {:<16} {:<16} {:>7} {:>6} {:>12} {:>12} {:>10}  {}\n", a.gateway,
+               a.asset, truth, windows, a.stats.alerts_opened, onset, first, delay,
+               a.stats.diagnosis.empty() ? "-" : a.stats.diagnosis);
   }
 
   const AssetOutcome* f = s.Faulty();
   const auto false_alarms = s.FalseAlarms();
   fmt::print(out, "\n");
   if (f && f->stats.first_alert && *f->stats.first_alert >= *f->fault_onset) {
-    fmt::print(out, "result: {} bearing fault detected {} after onset", f->asset,
-               FormatDuration(*f->stats.first_alert - *f->fault_onset));
+    fmt::print(out, "result: {} {} fault detected {} after onset, diagnosed {}", f->asset,
+               f->fault_kind, FormatDuration(*f->stats.first_alert - *f->fault_onset),
+               f->stats.diagnosis.empty() ? "-" : f->stats.diagnosis);
   } else if (f && f->fault_onset && *f->fault_onset > s.start + s.simulated) {
     fmt::print(out, "result: the run ended before {}'s fault began", f->asset);
   } else if (f) {
-    fmt::print(out, "result: {} bearing fault NOT detected", f->asset);
+    fmt::print(out, "result: {} {} fault NOT detected", f->asset, f->fault_kind);
   }
   fmt::print(out, "; {} false alert(s) on {} healthy assets\n", false_alarms.size(),
              s.assets.size() - 1);
@@ -134,7 +139,7 @@ void PrintSummary(const DemoSummary& s, std::FILE* out) {
     fmt::print(out, "{}{}", i ? ", " : "", s.store_paths[i]);
   }
   if (!s.store_paths.empty()) {
-    fmt::print(out, "\n  try: sqlite3 {} 'SELECT asset, peak_score, top_feature FROM alerts'\n",
+    fmt::print(out, "\n  try: sqlite3 {} 'SELECT asset, peak_score, top_feature, diagnosis FROM alerts'\n",
                s.store_paths.front());
   }
   std::fflush(out);

@@ -5,8 +5,11 @@
 
 #include <cmath>
 
+#include "dsp/signal_analyzer.h"
+
 namespace edgeloop::edge {
 namespace {
+constexpr uint64_t kDiagnosisEveryWindows = 10;
 // Temperature readings kept for matching with vibration windows (about 10 min at 1 Hz).
 constexpr size_t kMaxTemperatureReadings = 600;
 }  // namespace
@@ -129,6 +132,23 @@ void AssetPipeline::Quarantine(const SampleBatch& batch,
   }
 }
 
+void AssetPipeline::DiagnoseOpenAlert(const Window& window) {
+  windows_since_diagnosis_ = 0;
+  dsp::MachineContext ctx;
+  ctx.sample_rate_hz = window.sample_rate_hz;
+  ctx.shaft_hz = asset_.shaft_rpm / 60;
+  ctx.bearing = ComputeBearingOrders(asset_.bearing);
+  auto analysis = dsp::AnalyzeSignal(window.values, ctx);
+  if (!analysis.ok()) {
+    spdlog::warn("asset {}: diagnosis failed: {}", asset_.id, analysis.status().message());
+    return;
+  }
+  const dsp::Diagnosis& d = analysis->diagnosis;
+  open_alert_->diagnosis =
+      fmt::format("{} ({:.2f})", dsp::ConditionName(d.condition), d.confidence);
+  stats_.diagnosis = std::string(dsp::ConditionName(d.condition));
+}
+
 double AssetPipeline::MeanTemperature(Timestamp start, Timestamp end) const {
   double sum = 0;
   int n = 0;
@@ -186,9 +206,17 @@ void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
   stats_.last_score = score.score;
 
   const AlertLogic::Decision decision = alert_logic_.Update(score.score);
+  ++windows_since_diagnosis_;
   if (open_alert_ && score.score > open_alert_->peak_score) {
     open_alert_->peak_score = score.score;
     open_alert_->top_feature = record.top_feature;
+    // A fault that grows shows more clearly: diagnose again when the score has risen by half,
+    // at most every kDiagnosisEveryWindows windows (the analysis costs ~500 FFTs).
+    if (score.score > 1.5 * diagnosed_score_ &&
+        windows_since_diagnosis_ >= kDiagnosisEveryWindows) {
+      DiagnoseOpenAlert(window);
+      diagnosed_score_ = score.score;
+    }
   }
   if (decision == AlertLogic::Decision::kOpen) {
     store::AlertRecord alert;
@@ -198,6 +226,9 @@ void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
     alert.top_feature = record.top_feature;
     alert.detector = model::BaselineDetector::kVersion;
     open_alert_ = alert;
+    DiagnoseOpenAlert(window);
+    diagnosed_score_ = score.score;
+    alert.diagnosis = open_alert_->diagnosis;
     ++stats_.alerts_opened;
     if (!stats_.first_alert) stats_.first_alert = window.end;
     out.alert_changes.push_back({decision, alert});

@@ -65,6 +65,7 @@ struct AssetStats {
   uint64_t quarantined_samples = 0;
   uint64_t alerts_opened = 0;
   std::optional<Timestamp> first_alert;
+  std::string diagnosis;  // latest waveform diagnosis of an open or past alert, e.g. "outer_race"
   bool alert_active = false;
   double last_score = 0;
 };
@@ -93,6 +94,9 @@ class AssetPipeline {
   void Quarantine(const SampleBatch& batch, const std::vector<quality::QuarantineRun>& runs,
                   PipelineOutput& out);
   double MeanTemperature(Timestamp start, Timestamp end) const;
+  // Runs the slow-path condition analysis (envelope, ISO 10816-3, rules) on `window` and writes
+  // its verdict into the open alert: an alert that says what is wrong, not only that something is.
+  void DiagnoseOpenAlert(const Window& window);
 
   Asset asset_;
   PipelineConfig config_;
@@ -110,6 +114,8 @@ class AssetPipeline {
   };
   std::deque<TemperatureReading> temperatures_;  // recent good readings, bounded
   std::optional<store::AlertRecord> open_alert_;
+  uint64_t windows_since_diagnosis_ = 0;
+  double diagnosed_score_ = 0;  // score of the window last diagnosed
   AssetStats stats_;
 };
 

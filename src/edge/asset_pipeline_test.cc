@@ -75,6 +75,8 @@ TEST(AssetPipelineTest, BearingFaultRaisesAnAlertAfterOnset) {
   EXPECT_GT(alert.opened, kT0 + seconds(20));
   EXPECT_LT(alert.opened, kT0 + seconds(35));
   EXPECT_GE(alert.peak_score, 6);
+  EXPECT_EQ(run.stats.diagnosis, "outer_race") << "the alert says what is wrong";
+  EXPECT_EQ(alert.diagnosis.rfind("outer_race (", 0), 0u) << alert.diagnosis;
   EXPECT_FALSE(alert.top_feature.empty());
 }
 

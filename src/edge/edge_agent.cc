@@ -76,9 +76,9 @@ void EdgeAgent::Persist(AssetPipeline& pipeline, PipelineOutput& out) {
   if (Status s = store_.AppendWindows(out.windows); !s.ok()) RecordError(s);
   for (const PipelineOutput::AlertChange& change : out.alert_changes) {
     if (change.decision == AlertLogic::Decision::kOpen) {
-      spdlog::info("edge {}: ALERT opened on {} at {} (score {:.1f}, driven by {})",
+      spdlog::info("edge {}: ALERT opened on {} at {} (score {:.1f}, driven by {}; diagnosis {})",
                    config_.node_id, change.alert.asset, FormatTimestamp(change.alert.opened),
-                   change.alert.peak_score, change.alert.top_feature);
+                   change.alert.peak_score, change.alert.top_feature, change.alert.diagnosis);
       auto id = store_.InsertAlert(change.alert);
       if (id.ok()) {
         pipeline.SetOpenAlertId(*id);

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS alerts (
   cleared_ns INTEGER,
   peak_score REAL NOT NULL,
   top_feature TEXT,
-  detector TEXT NOT NULL
+  detector TEXT NOT NULL,
+  diagnosis TEXT
 );
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
@@ -183,7 +184,8 @@ Status EdgeStore::AppendQualityEvents(std::span<const QualityEventRecord> events
 Result<int64_t> EdgeStore::InsertAlert(const AlertRecord& alert) {
   EL_ASSIGN_OR_RETURN(Statement insert,
                       db_.Prepare("INSERT INTO alerts (node, asset, opened_ns, cleared_ns, "
-                                  "peak_score, top_feature, detector) VALUES (?,?,?,?,?,?,?)"));
+                                  "peak_score, top_feature, detector, diagnosis) "
+                                  "VALUES (?,?,?,?,?,?,?,?)"));
   insert.Bind(1, std::string_view(node_id_))
       .Bind(2, std::string_view(alert.asset))
       .Bind(3, ToNanos(alert.opened));
@@ -194,7 +196,8 @@ Result<int64_t> EdgeStore::InsertAlert(const AlertRecord& alert) {
   }
   insert.Bind(5, alert.peak_score)
       .Bind(6, std::string_view(alert.top_feature))
-      .Bind(7, std::string_view(alert.detector));
+      .Bind(7, std::string_view(alert.detector))
+      .Bind(8, std::string_view(alert.diagnosis));
   EL_RETURN_IF_ERROR(insert.Run());
   return db_.LastInsertRowId();
 }
@@ -203,20 +206,25 @@ Status EdgeStore::UpdateAlert(const AlertRecord& alert) {
   EL_ASSIGN_OR_RETURN(
       Statement update,
       db_.Prepare(
-          "UPDATE alerts SET cleared_ns = ?, peak_score = ?, top_feature = ? WHERE id = ?"));
+          "UPDATE alerts SET cleared_ns = ?, peak_score = ?, top_feature = ?, diagnosis = ? "
+          "WHERE id = ?"));
   if (alert.cleared) {
     update.Bind(1, ToNanos(*alert.cleared));
   } else {
     update.BindNull(1);
   }
-  update.Bind(2, alert.peak_score).Bind(3, std::string_view(alert.top_feature)).Bind(4, alert.id);
+  update.Bind(2, alert.peak_score)
+      .Bind(3, std::string_view(alert.top_feature))
+      .Bind(4, std::string_view(alert.diagnosis))
+      .Bind(5, alert.id);
   return update.Run();
 }
 
 Result<std::vector<AlertRecord>> EdgeStore::Alerts() {
-  EL_ASSIGN_OR_RETURN(Statement q, db_.Prepare("SELECT id, asset, opened_ns, cleared_ns, "
-                                               "peak_score, top_feature, detector FROM alerts "
-                                               "ORDER BY opened_ns, id"));
+  EL_ASSIGN_OR_RETURN(Statement q,
+                      db_.Prepare("SELECT id, asset, opened_ns, cleared_ns, "
+                                  "peak_score, top_feature, detector, diagnosis FROM alerts "
+                                  "ORDER BY opened_ns, id"));
   std::vector<AlertRecord> out;
   while (true) {
     EL_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -229,6 +237,7 @@ Result<std::vector<AlertRecord>> EdgeStore::Alerts() {
     a.peak_score = q.ColumnDouble(4);
     a.top_feature = q.ColumnText(5);
     a.detector = q.ColumnText(6);
+    a.diagnosis = q.ColumnText(7);
     out.push_back(std::move(a));
   }
   return out;

@@ -47,6 +47,7 @@ struct AlertRecord {
   double peak_score = 0;
   std::string top_feature;
   std::string detector;
+  std::string diagnosis;  // e.g. "inner_race (0.97)": what the waveform says; empty if none yet
 };
 
 struct QuarantineRecord {
@@ -75,7 +76,7 @@ struct QualityEventRecord {
 class EdgeStore {
  public:
   static constexpr size_t kMaxRawSamples = 4096;
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: alerts.diagnosis
 
   // Opens or creates the store at `path` for edge node `node_id`.
   static Result<EdgeStore> Open(const std::string& path, std::string node_id);

@@ -73,12 +73,14 @@ TEST_F(EdgeStoreTest, AlertsInsertUpdateAndList) {
   a.id = *id;
   a.peak_score = 12;
   a.cleared = FromNanos(9'000'000'000);
+  a.diagnosis = "outer_race (0.97)";
   ASSERT_TRUE(store->UpdateAlert(a).ok());
   auto alerts = store->Alerts();
   ASSERT_TRUE(alerts.ok());
   ASSERT_EQ(alerts->size(), 1u);
   EXPECT_EQ((*alerts)[0].asset, "p1");
   EXPECT_EQ((*alerts)[0].peak_score, 12);
+  EXPECT_EQ((*alerts)[0].diagnosis, "outer_race (0.97)");
   ASSERT_TRUE((*alerts)[0].cleared.has_value());
   EXPECT_EQ(ToNanos(*(*alerts)[0].cleared), 9'000'000'000);
 }
