@@ -139,8 +139,9 @@ void PrintSummary(const DemoSummary& s, std::FILE* out) {
     fmt::print(out, "{}{}", i ? ", " : "", s.store_paths[i]);
   }
   if (!s.store_paths.empty()) {
-    fmt::print(out, "\n  try: sqlite3 {} 'SELECT asset, peak_score, top_feature, diagnosis FROM alerts'\n",
-               s.store_paths.front());
+    fmt::print(
+        out, "\n  try: sqlite3 {} 'SELECT asset, peak_score, top_feature, diagnosis FROM alerts'\n",
+        s.store_paths.front());
   }
   std::fflush(out);
 }
