@@ -21,13 +21,17 @@ debug: deps
 	cmake --preset debug
 	cmake --build --preset debug
 
-demo: release
+demo: deps
+	cmake --preset release
+	cmake --build --preset release --target edgeloop
 	./build/release/src/cli/edgeloop demo $(DEMO_ARGS)
 
 test: debug
 	ctest --preset debug
 
-bench: release
+bench: deps
+	cmake --preset release
+	cmake --build --preset release --target edgeloop_bench
 	./build/release/bench/edgeloop_bench $(BENCH_ARGS)
 
 fuzz: deps
