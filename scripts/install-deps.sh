@@ -12,6 +12,8 @@ PACKAGES=(
   # core libraries (see docs: ../shared/DESIGN.md "Chosen dependencies")
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libfftw3-dev libsqlite3-dev libeigen3-dev zlib1g-dev
+  # ONNX model runtime (src/model): protobuf schema, and the backend conformance test data
+  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )

@@ -1,0 +1,322 @@
+// MatMul, Gemm, Softmax/LogSoftmax and the reductions ReduceSum, ReduceMean, ReduceMax.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "model/ops.h"
+
+namespace edgeloop::model {
+namespace {
+
+Status RequireFloat(const NodeArgs& a) {
+  for (Tensor* t : a.in) {
+    if (t && t->dtype != DType::kFloat) return NodeError(a, "only float inputs supported");
+  }
+  for (Tensor* t : a.out) t->dtype = DType::kFloat;
+  return Status::Ok();
+}
+
+Status InferMatMul(const NodeArgs& a) {
+  EL_RETURN_IF_ERROR(CheckAttrs(a, {}));
+  EL_RETURN_IF_ERROR(RequireFloat(a));
+  Shape x = a.in[0]->shape;
+  Shape y = a.in[1]->shape;
+  if (x.rank < 1 || y.rank < 1) return NodeError(a, "inputs must have rank >= 1");
+  int64_t k1 = x[x.rank - 1];
+  int64_t k2 = y.rank == 1 ? y[0] : y[y.rank - 2];
+  if (k1 != k2) {
+    return NodeError(a, "shapes " + ShapeString(x) + " and " + ShapeString(y) + " do not match");
+  }
+  Shape xb{std::max(0, x.rank - 2), {}};
+  Shape yb{std::max(0, y.rank - 2), {}};
+  for (int i = 0; i < xb.rank; ++i) xb[i] = x[i];
+  for (int i = 0; i < yb.rank; ++i) yb[i] = y[i];
+  std::array<const Shape*, 2> batch{&xb, &yb};
+  Shape& out = a.out[0]->shape;
+  EL_RETURN_IF_ERROR(BroadcastShapes(a, batch, &out));
+  if (x.rank >= 2) out[out.rank++] = x[x.rank - 2];
+  if (y.rank >= 2) out[out.rank++] = y[y.rank - 1];
+  return CheckWork(a, out, static_cast<double>(k1));
+}
+
+Status RunMatMul(const NodeArgs& a) {
+  const Shape& x = a.in[0]->shape;
+  const Shape& y = a.in[1]->shape;
+  const int64_t m = x.rank >= 2 ? x[x.rank - 2] : 1;
+  const int64_t k = x[x.rank - 1];
+  const int64_t n = y.rank >= 2 ? y[y.rank - 1] : 1;
+  const int xbr = std::max(0, x.rank - 2);
+  const int ybr = std::max(0, y.rank - 2);
+  const int br = std::max(xbr, ybr);
+  Shape batch{br, {}};
+  int64_t batches = 1;
+  for (int i = 0; i < br; ++i) {
+    int xi = i - (br - xbr);
+    int yi = i - (br - ybr);
+    const int64_t xd = xi >= 0 ? x[xi] : 1;
+    batch[i] = xd == 1 ? (yi >= 0 ? y[yi] : 1) : xd;  // shapes were checked to broadcast
+    batches *= batch[i];
+  }
+  const float* pa = a.in[0]->As<float>();
+  const float* pb = a.in[1]->As<float>();
+  float* po = a.out[0]->As<float>();
+  for (int64_t b = 0; b < batches; ++b) {
+    int64_t rem = b;
+    int64_t xo = 0, yo = 0, xs = 1, ys = 1;
+    for (int i = br - 1; i >= 0; --i) {
+      int64_t c = rem % batch[i];
+      rem /= batch[i];
+      int xi = i - (br - xbr);
+      int yi = i - (br - ybr);
+      if (xi >= 0) {
+        xo += (x[xi] == 1 ? 0 : c) * xs;
+        xs *= x[xi];
+      }
+      if (yi >= 0) {
+        yo += (y[yi] == 1 ? 0 : c) * ys;
+        ys *= y[yi];
+      }
+    }
+    const float* A = pa + xo * m * k;
+    const float* B = pb + yo * k * n;
+    float* O = po + b * m * n;
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) O[i * n + j] = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        float av = A[i * k + p];
+        for (int64_t j = 0; j < n; ++j) O[i * n + j] += av * B[p * n + j];
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status InferGemm(const NodeArgs& a) {
+  EL_RETURN_IF_ERROR(CheckAttrs(a, {"alpha", "beta", "transA", "transB"}));
+  EL_RETURN_IF_ERROR(RequireFloat(a));
+  const Shape& x = a.in[0]->shape;
+  const Shape& y = a.in[1]->shape;
+  if (x.rank != 2 || y.rank != 2) return NodeError(a, "A and B must be 2-D");
+  bool ta = AttrInt(a, "transA", 0) != 0;
+  bool tb = AttrInt(a, "transB", 0) != 0;
+  int64_t m = ta ? x[1] : x[0], k = ta ? x[0] : x[1];
+  int64_t k2 = tb ? y[1] : y[0], n = tb ? y[0] : y[1];
+  if (k != k2) {
+    return NodeError(a, "shapes " + ShapeString(x) + " and " + ShapeString(y) + " do not match");
+  }
+  Shape& out = a.out[0]->shape;
+  out.rank = 2;
+  out[0] = m;
+  out[1] = n;
+  EL_RETURN_IF_ERROR(CheckWork(a, out, static_cast<double>(k)));
+  if (a.in.size() > 2 && a.in[2]) {
+    const Shape& c = a.in[2]->shape;
+    Shape merged;
+    std::array<const Shape*, 2> both{&out, &c};
+    if (c.rank > 2 || !BroadcastShapes(a, both, &merged).ok() || !(merged == out)) {
+      return NodeError(
+          a, "C of shape " + ShapeString(c) + " does not broadcast to " + ShapeString(out));
+    }
+  }
+  return Status::Ok();
+}
+
+Status RunGemm(const NodeArgs& a) {
+  const Shape& x = a.in[0]->shape;
+  bool ta = AttrInt(a, "transA", 0) != 0;
+  bool tb = AttrInt(a, "transB", 0) != 0;
+  float alpha = AttrFloat(a, "alpha", 1.0f);
+  float beta = AttrFloat(a, "beta", 1.0f);
+  int64_t m = a.out[0]->shape[0], n = a.out[0]->shape[1], k = ta ? x[0] : x[1];
+  const float* A = a.in[0]->As<float>();
+  const float* B = a.in[1]->As<float>();
+  const Tensor* C = a.in.size() > 2 ? a.in[2] : nullptr;
+  float* O = a.out[0]->As<float>();
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      float s = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        s += (ta ? A[p * m + i] : A[i * k + p]) * (tb ? B[j * k + p] : B[p * n + j]);
+      }
+      float c = 0;
+      if (C) {
+        const Shape& cs = C->shape;
+        int64_t ci = cs.rank == 0   ? 0
+                     : cs.rank == 1 ? (cs[0] == 1 ? 0 : j)
+                                    : (cs[0] == 1 ? 0 : i) * cs[1] + (cs[1] == 1 ? 0 : j);
+        c = C->As<float>()[ci];
+      }
+      O[i * n + j] = alpha * s + beta * c;
+    }
+  }
+  return Status::Ok();
+}
+
+template <bool kLog>
+Status InferSoftmax(const NodeArgs& a) {
+  EL_RETURN_IF_ERROR(CheckAttrs(a, {"axis"}));
+  EL_RETURN_IF_ERROR(RequireFloat(a));
+  int axis = 0;
+  EL_RETURN_IF_ERROR(
+      NormalizeAxis(a, AttrInt(a, "axis", a.opset < 13 ? 1 : -1), a.in[0]->shape.rank, &axis));
+  a.out[0]->shape = a.in[0]->shape;
+  return Status::Ok();
+}
+
+template <bool kLog>
+Status RunSoftmax(const NodeArgs& a) {
+  const Shape& s = a.in[0]->shape;
+  int axis = 0;
+  EL_RETURN_IF_ERROR(NormalizeAxis(a, AttrInt(a, "axis", a.opset < 13 ? 1 : -1), s.rank, &axis));
+  int64_t outer = 1, n = 1, inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= s[i];
+  if (a.opset < 13) {
+    for (int i = axis; i < s.rank; ++i) n *= s[i];
+  } else {
+    n = s[axis];
+    for (int i = axis + 1; i < s.rank; ++i) inner *= s[i];
+  }
+  const float* x = a.in[0]->As<float>();
+  float* o = a.out[0]->As<float>();
+  for (int64_t b = 0; b < outer; ++b) {
+    for (int64_t c = 0; c < inner; ++c) {
+      const int64_t base = b * n * inner + c;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[base + i * inner]);
+      float sum = 0;
+      for (int64_t i = 0; i < n; ++i) sum += std::exp(x[base + i * inner] - mx);
+      for (int64_t i = 0; i < n; ++i) {
+        float v = x[base + i * inner] - mx;
+        o[base + i * inner] = kLog ? v - std::log(sum) : std::exp(v) / sum;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+enum class Red { kSum, kMean, kMax, kMin, kProd, kSumSquare, kL1, kL2, kLogSum, kLogSumExp };
+
+// Which dims are reduced; axes come from the attribute, or from input 1 for ReduceSum-13.
+template <Red op>
+Status ReducedDims(const NodeArgs& a, std::array<bool, kMaxRank>* mask) {
+  const int rank = a.in[0]->shape.rank;
+  bool axes_input = op == Red::kSum && a.opset >= 13;
+  mask->fill(false);
+  int n = 0;
+  auto add = [&](int64_t ax) -> Status {
+    int norm = 0;
+    EL_RETURN_IF_ERROR(NormalizeAxis(a, ax, rank, &norm));
+    (*mask)[static_cast<size_t>(norm)] = true;
+    ++n;
+    return Status::Ok();
+  };
+  if (axes_input) {
+    if (a.in.size() > 1 && a.in[1]) {
+      if (a.in[1]->dtype != DType::kInt64 || a.in[1]->shape.rank != 1) {
+        return NodeError(a, "axes must be a 1-D int64 tensor");
+      }
+      if (!a.in[1]->data) return Status(kNeedsValue, "axes not known before run");
+      for (int64_t i = 0; i < a.in[1]->shape[0]; ++i)
+        EL_RETURN_IF_ERROR(add(a.in[1]->As<int64_t>()[i]));
+    }
+  } else if (const auto* attr = FindAttr(a, "axes")) {
+    for (int64_t ax : attr->ints()) EL_RETURN_IF_ERROR(add(ax));
+  }
+  if (n == 0 && !(axes_input && AttrInt(a, "noop_with_empty_axes", 0) != 0)) mask->fill(true);
+  return Status::Ok();
+}
+
+template <Red op>
+Status InferReduce(const NodeArgs& a) {
+  if (op == Red::kSum && a.opset >= 13) {
+    EL_RETURN_IF_ERROR(CheckAttrs(a, {"keepdims", "noop_with_empty_axes"}));
+  } else {
+    EL_RETURN_IF_ERROR(CheckAttrs(a, {"axes", "keepdims"}));
+  }
+  if (a.in[0]->dtype != DType::kFloat) return NodeError(a, "only float input supported");
+  a.out[0]->dtype = DType::kFloat;
+  std::array<bool, kMaxRank> mask{};
+  EL_RETURN_IF_ERROR(ReducedDims<op>(a, &mask));
+  bool keep = AttrInt(a, "keepdims", 1) != 0;
+  const Shape& s = a.in[0]->shape;
+  Shape& out = a.out[0]->shape;
+  out.rank = 0;
+  for (int i = 0; i < s.rank; ++i) {
+    if (!mask[static_cast<size_t>(i)]) {
+      out[out.rank++] = s[i];
+    } else if (keep) {
+      out[out.rank++] = 1;
+    }
+  }
+  return Status::Ok();
+}
+
+template <Red op>
+Status RunReduce(const NodeArgs& a) {
+  std::array<bool, kMaxRank> mask{};
+  EL_RETURN_IF_ERROR(ReducedDims<op>(a, &mask));
+  const Shape& s = a.in[0]->shape;
+  std::array<int64_t, kMaxRank> ostride{};
+  int64_t stride = 1;
+  for (int i = s.rank - 1; i >= 0; --i) {
+    auto iu = static_cast<size_t>(i);
+    ostride[iu] = mask[iu] ? 0 : stride;
+    if (!mask[iu]) stride *= s[i];
+  }
+  const int64_t in_n = s.Count();
+  const int64_t out_n = a.out[0]->shape.Count();
+  const int64_t per = out_n > 0 ? in_n / out_n : 0;
+  float* o = a.out[0]->As<float>();
+  const float* x = a.in[0]->As<float>();
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  float init = op == Red::kMax ? -kInf : op == Red::kMin ? kInf : op == Red::kProd ? 1.0f : 0.0f;
+  for (int64_t i = 0; i < out_n; ++i) o[i] = init;
+  std::array<int64_t, kMaxRank> pos{};
+  int64_t oi = 0;
+  for (int64_t i = 0; i < in_n; ++i) {
+    const float v = x[i];
+    float& acc = o[oi];
+    if constexpr (op == Red::kMax) acc = std::max(acc, v);
+    if constexpr (op == Red::kMin) acc = std::min(acc, v);
+    if constexpr (op == Red::kProd) acc *= v;
+    if constexpr (op == Red::kSum || op == Red::kMean || op == Red::kLogSum) acc += v;
+    if constexpr (op == Red::kSumSquare || op == Red::kL2) acc += v * v;
+    if constexpr (op == Red::kL1) acc += std::fabs(v);
+    if constexpr (op == Red::kLogSumExp) acc += std::exp(v);
+    for (int d = s.rank - 1; d >= 0; --d) {
+      auto du = static_cast<size_t>(d);
+      ++pos[du];
+      oi += ostride[du];
+      if (pos[du] < s[d]) break;
+      oi -= ostride[du] * pos[du];
+      pos[du] = 0;
+    }
+  }
+  for (int64_t i = 0; i < out_n; ++i) {
+    if (op == Red::kMean && per > 0) o[i] /= static_cast<float>(per);
+    if (op == Red::kL2) o[i] = std::sqrt(o[i]);
+    if (op == Red::kLogSum || op == Red::kLogSumExp) o[i] = std::log(o[i]);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterLinalgOps(RegisterFn reg) {
+  reg("MatMul", {&InferMatMul, &RunMatMul, 2, 2, 1});
+  reg("Gemm", {&InferGemm, &RunGemm, 2, 3, 1});
+  reg("Softmax", {&InferSoftmax<false>, &RunSoftmax<false>, 1, 1, 1});
+  reg("LogSoftmax", {&InferSoftmax<true>, &RunSoftmax<true>, 1, 1, 1});
+  reg("ReduceSum", {&InferReduce<Red::kSum>, &RunReduce<Red::kSum>, 1, 2, 1});
+  reg("ReduceMean", {&InferReduce<Red::kMean>, &RunReduce<Red::kMean>, 1, 1, 1});
+  reg("ReduceMax", {&InferReduce<Red::kMax>, &RunReduce<Red::kMax>, 1, 1, 1});
+  reg("ReduceMin", {&InferReduce<Red::kMin>, &RunReduce<Red::kMin>, 1, 1, 1});
+  reg("ReduceProd", {&InferReduce<Red::kProd>, &RunReduce<Red::kProd>, 1, 1, 1});
+  reg("ReduceSumSquare", {&InferReduce<Red::kSumSquare>, &RunReduce<Red::kSumSquare>, 1, 1, 1});
+  reg("ReduceL1", {&InferReduce<Red::kL1>, &RunReduce<Red::kL1>, 1, 1, 1});
+  reg("ReduceL2", {&InferReduce<Red::kL2>, &RunReduce<Red::kL2>, 1, 1, 1});
+  reg("ReduceLogSum", {&InferReduce<Red::kLogSum>, &RunReduce<Red::kLogSum>, 1, 1, 1});
+  reg("ReduceLogSumExp", {&InferReduce<Red::kLogSumExp>, &RunReduce<Red::kLogSumExp>, 1, 1, 1});
+}
+
+}  // namespace edgeloop::model
