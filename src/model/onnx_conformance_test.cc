@@ -16,22 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "model/alloc_counter_test_util.h"
 #include "model/interpreter.h"
 #include "model/onnx_model.h"
 #include "model/tensor_proto.h"
 
-namespace {
-std::atomic<bool> g_count_allocs{false};
-std::atomic<int> g_allocs{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_count_allocs.load(std::memory_order_relaxed)) g_allocs.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+using edgeloop::model::alloc_counter::g_allocs;
+using edgeloop::model::alloc_counter::g_count_allocs;
 
 namespace edgeloop::model {
 namespace {

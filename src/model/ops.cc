@@ -161,6 +161,21 @@ Status NormalizeAxis(const NodeArgs& a, int64_t axis, int rank, int* out) {
   return Status::Ok();
 }
 
+Result<AxisSplit> SoftmaxAxisSplit(const NodeArgs& a) {
+  const Shape& s = a.in[0]->shape;
+  int axis = 0;
+  EL_RETURN_IF_ERROR(NormalizeAxis(a, AttrInt(a, "axis", a.opset < 13 ? 1 : -1), s.rank, &axis));
+  AxisSplit split;
+  for (int i = 0; i < axis; ++i) split.outer *= s[i];
+  if (a.opset < 13) {
+    for (int i = axis; i < s.rank; ++i) split.n *= s[i];
+  } else {
+    split.n = s[axis];
+    for (int i = axis + 1; i < s.rank; ++i) split.inner *= s[i];
+  }
+  return split;
+}
+
 Status CheckWork(const NodeArgs& a, const Shape& out, double per_output) {
   double n = per_output;
   for (int i = 0; i < out.rank; ++i) n *= static_cast<double>(out[i]);

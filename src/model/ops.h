@@ -57,6 +57,16 @@ Status NodeError(const NodeArgs& a, std::string_view msg);
 Status CheckAttrs(const NodeArgs& a, std::initializer_list<std::string_view> known);
 // Normalizes a possibly negative axis into [0, rank); fails when out of range.
 Status NormalizeAxis(const NodeArgs& a, int64_t axis, int rank, int* out);
+
+// How Softmax, LogSoftmax and Hardmax see their input: `outer` independent rows of `n` elements
+// spaced `inner` apart. Before opset 13 the input is coerced to 2-D at `axis` (n = product of
+// the trailing dims, inner = 1); from 13 on only dimension `axis` is reduced.
+struct AxisSplit {
+  int64_t outer = 1;
+  int64_t n = 1;
+  int64_t inner = 1;
+};
+Result<AxisSplit> SoftmaxAxisSplit(const NodeArgs& a);
 // Largest number of multiply-adds one node may need per Run; a hostile model cannot make a
 // single node run for hours.
 inline constexpr double kMaxNodeWork = 4294967296.0;  // 2^32

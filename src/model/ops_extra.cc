@@ -106,17 +106,8 @@ Status InferHardmax(const NodeArgs& a) {
 }
 
 Status RunHardmax(const NodeArgs& a) {
-  const Shape& s = a.in[0]->shape;
-  int axis = 0;
-  EL_RETURN_IF_ERROR(NormalizeAxis(a, AttrInt(a, "axis", a.opset < 13 ? 1 : -1), s.rank, &axis));
-  int64_t outer = 1, n = 1, inner = 1;
-  for (int i = 0; i < axis; ++i) outer *= s[i];
-  if (a.opset < 13) {
-    for (int i = axis; i < s.rank; ++i) n *= s[i];
-  } else {
-    n = s[axis];
-    for (int i = axis + 1; i < s.rank; ++i) inner *= s[i];
-  }
+  EL_ASSIGN_OR_RETURN(const AxisSplit split, SoftmaxAxisSplit(a));
+  const auto [outer, n, inner] = split;
   const float* x = a.in[0]->As<float>();
   float* o = a.out[0]->As<float>();
   for (int64_t b = 0; b < outer; ++b) {
