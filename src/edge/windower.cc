@@ -9,12 +9,12 @@ Windower::Windower(size_t window_size) : window_size_(window_size) {
   buffer_.reserve(window_size_);
 }
 
-void Windower::Restart(const SampleBatch& batch, size_t index) {
+void Windower::Restart(const SampleBatch& batch) {
   if (!buffer_.empty()) ++partial_discarded_;
   buffer_.clear();
   flagged_in_buffer_ = 0;
   rate_hz_ = batch.sample_rate_hz;
-  origin_ = batch.TimeOf(index);
+  origin_ = batch.TimeOf(0);
   window_first_index_ = 0;
 }
 
@@ -24,8 +24,8 @@ void Windower::Append(const SampleBatch& batch, std::span<const quality::Quarant
   // Joins the stream if it starts within half a sample of where the last batch ended.
   const Duration half_sample = SampleOffset(1, batch.sample_rate_hz) / 2;
   const bool joins = expected_next_ && batch.sample_rate_hz == rate_hz_ &&
-                     std::chrono::abs(batch.start - *expected_next_) <= half_sample;
-  if (!joins) Restart(batch, 0);
+                     std::chrono::abs(batch.TimeOf(0) - *expected_next_) <= half_sample;
+  if (!joins) Restart(batch);
 
   size_t run_index = 0;
   size_t i = 0;

@@ -40,7 +40,8 @@ class Windower {
   uint64_t partial_windows_discarded() const { return partial_discarded_; }
 
  private:
-  void Restart(const SampleBatch& batch, size_t index);
+  // Drops any partial window and starts the stream anew at `batch`.
+  void Restart(const SampleBatch& batch);
 
   size_t window_size_;
   std::vector<float> buffer_;

@@ -99,9 +99,7 @@ Status RunMod(const NodeArgs& a) {
 // Hardmax: 1 at the first maximum along `axis` (opset 13; before: coerced to 2-D at axis).
 Status InferHardmax(const NodeArgs& a) {
   EL_RETURN_IF_ERROR(CheckAttrs(a, {"axis"}));
-  int axis = 0;
-  EL_RETURN_IF_ERROR(
-      NormalizeAxis(a, AttrInt(a, "axis", a.opset < 13 ? 1 : -1), a.in[0]->shape.rank, &axis));
+  EL_RETURN_IF_ERROR(SoftmaxAxisSplit(a).status());  // validates the axis
   return RequireFloatSame(a, DType::kFloat);
 }
 

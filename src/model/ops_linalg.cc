@@ -156,9 +156,7 @@ template <bool kLog>
 Status InferSoftmax(const NodeArgs& a) {
   EL_RETURN_IF_ERROR(CheckAttrs(a, {"axis"}));
   EL_RETURN_IF_ERROR(RequireFloat(a));
-  int axis = 0;
-  EL_RETURN_IF_ERROR(
-      NormalizeAxis(a, AttrInt(a, "axis", a.opset < 13 ? 1 : -1), a.in[0]->shape.rank, &axis));
+  EL_RETURN_IF_ERROR(SoftmaxAxisSplit(a).status());  // validates the axis
   a.out[0]->shape = a.in[0]->shape;
   return Status::Ok();
 }
