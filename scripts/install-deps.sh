@@ -14,6 +14,8 @@ PACKAGES=(
   libfftw3-dev libsqlite3-dev libeigen3-dev zlib1g-dev
   # ONNX model runtime (src/model): protobuf schema, and the backend conformance test data
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
+  # trainers (src/train): gradient-boosted trees through XGBoost's C API
+  libxgboost-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )

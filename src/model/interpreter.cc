@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "model/ops.h"
@@ -11,6 +12,20 @@ namespace edgeloop::model {
 
 namespace {
 constexpr int64_t kMaxFoldElements = 4096;
+
+// Numeric kernels are written for float, int64 and bool: a node that would hand them a uint8,
+// int8 or int32 tensor fails while planning instead of having its buffers read with the wrong
+// element size.
+Status CheckNarrowIntTypes(const NodeArgs& a, const OpKernel& k, std::span<Tensor* const> values) {
+  if (k.narrow_int_types) return Status::Ok();
+  for (const Tensor* t : values) {
+    if (t && (t->dtype == DType::kUint8 || t->dtype == DType::kInt8 || t->dtype == DType::kInt32)) {
+      return NodeError(a, "element type " + DTypeName(static_cast<int32_t>(t->dtype)) +
+                              " not supported by " + a.node->op_type());
+    }
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 struct InferenceSession::Impl {
@@ -21,6 +36,8 @@ struct InferenceSession::Impl {
     std::vector<DType> planned;  // output dtypes the buffers were sized for
     std::vector<void*> home;     // output buffers
     bool folded = false;         // all inputs constant: computed once while planning
+    // What the kernel's prepare returned, if it has one.
+    std::shared_ptr<const void> state;
   };
   OnnxModel model;
   size_t max_batch = 0;
@@ -86,6 +103,7 @@ Status InferenceSession::Impl::Plan() {
   for (const auto& vi : g.value_info()) declared[vi.name()] = &vi;
   for (const auto& vi : g.output()) declared[vi.name()] = &vi;
   const int64_t opset = model.opset();
+  const int64_t ml_opset = model.ml_opset();
   for (int ni : model.node_order()) {
     const auto& node = g.node(ni);
     Step step{&node, FindOp(node.domain(), node.op_type()), {}, {}, {}, {}, false};
@@ -96,7 +114,15 @@ Status InferenceSession::Impl::Plan() {
       if (!name.empty()) index[name] = next;  // unnamed optional outputs get a scratch value
       step.out.push_back(&values[static_cast<size_t>(next++)]);
     }
-    NodeArgs args{&node, opset, step.in, step.out};
+    NodeArgs args{&node, opset, step.in, step.out, ml_opset};
+    EL_RETURN_IF_ERROR(CheckNarrowIntTypes(args, *step.kernel, step.in));
+    if (step.kernel->prepare != nullptr) {
+      // Once per session: attribute decoding and validation stay out of Run.
+      auto state = step.kernel->prepare(args);
+      if (!state.ok()) return state.status();
+      step.state = std::move(*state);
+      args.state = step.state.get();
+    }
     Status s = step.kernel->infer(args);
     if (s.code() == kNeedsValue) {
       // The shape depends on a value fed at Run: use the declared shapes, checked again at Run.
@@ -117,6 +143,7 @@ Status InferenceSession::Impl::Plan() {
       s = Status::Ok();
     }
     EL_RETURN_IF_ERROR(s);
+    EL_RETURN_IF_ERROR(CheckNarrowIntTypes(args, *step.kernel, step.out));
     for (size_t o = 0; o < step.out.size(); ++o) {
       EL_RETURN_IF_ERROR(Allocate(step.out[o], node.output(static_cast<int>(o))));
       step.planned.push_back(step.out[o]->dtype);
@@ -202,9 +229,10 @@ Status InferenceSession::Run(std::span<const TensorRef> inputs, std::span<Tensor
     }
   }
   const int64_t opset = m.model.opset();
+  const int64_t ml_opset = m.model.ml_opset();
   for (const auto& step : m.steps) {
     if (step.folded) continue;
-    NodeArgs args{step.node, opset, step.in, step.out};
+    NodeArgs args{step.node, opset, step.in, step.out, ml_opset, step.state.get()};
     EL_RETURN_IF_ERROR(step.kernel->infer(args));
     for (size_t o = 0; o < step.out.size(); ++o) {
       const Tensor* t = step.out[o];

@@ -1,4 +1,5 @@
-// InferenceSession: runs a validated OnnxModel on float32 (and int64/bool) tensors.
+// InferenceSession: runs a validated OnnxModel on float32 (and int64/bool, and uint8/int8/int32
+// for quantized models) tensors.
 //
 // Create plans every value's buffer once, for inputs whose symbolic dims (the batch) are at
 // most `max_batch`; Run then infers the actual shapes, checks that they fit the plan, and runs

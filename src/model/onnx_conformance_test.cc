@@ -1,9 +1,9 @@
 // Runs the ONNX backend node tests shipped by Debian's libonnx-testdata: every test whose model
 // loads and validates (all operators, attributes and types supported) is run on each of its
 // test_data_set_* directories and compared with the expected outputs (floats: |got - want| <=
-// 1e-5 + 1e-4 * |want|, NaN equals NaN; int64 and bool: exact; shapes: exact). Tests that do not
-// validate are skipped with the load error as the reason. No test may fail, and a second Run of
-// each data set must not allocate (a counting operator new checks it).
+// 1e-5 + 1e-4 * |want|, NaN equals NaN; int64, int32, int8, uint8 and bool: exact; shapes:
+// exact). Tests that do not validate are skipped with the load error as the reason. No test may
+// fail, and a second Run of each data set must not allocate (a counting operator new checks it).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -45,9 +45,20 @@ std::vector<fs::path> SortedFiles(const fs::path& dir, const std::string& prefix
   return out;
 }
 
+// Quantized results must match exactly: the spec fixes rounding (half to even) and saturation.
+template <typename T>
+bool ExactEqual(const TensorRef& got, const Tensor& want, int64_t i, std::string* diff) {
+  const T g = static_cast<const T*>(got.data)[i];
+  const T e = want.As<T>()[i];
+  if (g == e) return true;
+  *diff = "element " + std::to_string(i) + ": " + std::to_string(g) + " != " + std::to_string(e);
+  return false;
+}
+
 // Empty string when equal, else what differs.
 std::string Compare(const TensorRef& got, DecodedTensor& want) {
   Tensor w = want.View();
+  std::string diff;
   if (got.dtype != w.dtype) return "dtype differs";
   Shape gs{static_cast<int>(got.shape.size()), {}};
   for (size_t i = 0; i < got.shape.size(); ++i) gs[static_cast<int>(i)] = got.shape[i];
@@ -74,6 +85,15 @@ std::string Compare(const TensorRef& got, DecodedTensor& want) {
         if (static_cast<const bool*>(got.data)[i] != w.As<bool>()[i]) {
           return "element " + std::to_string(i) + " differs";
         }
+        break;
+      case DType::kUint8:
+        if (!ExactEqual<uint8_t>(got, w, i, &diff)) return diff;
+        break;
+      case DType::kInt8:
+        if (!ExactEqual<int8_t>(got, w, i, &diff)) return diff;
+        break;
+      case DType::kInt32:
+        if (!ExactEqual<int32_t>(got, w, i, &diff)) return diff;
         break;
     }
   }

@@ -19,7 +19,7 @@ Status DecodeValueInfo(const onnx::ValueInfoProto& vi, ValueInfo* out) {
   const auto& tt = vi.type().tensor_type();
   if (!IsSupportedDType(tt.elem_type())) {
     return InvalidArgument("value '" + vi.name() + "' has type " + DTypeName(tt.elem_type()) +
-                           "; only float, int64 and bool are supported");
+                           "; only float, uint8, int8, int32, int64 and bool are supported");
   }
   out->dtype = static_cast<DType>(tt.elem_type());
   if (!tt.has_shape()) return InvalidArgument("value '" + vi.name() + "' has no shape");
@@ -90,6 +90,16 @@ Status OnnxModel::Validate() {
                            " not supported (supported: " + std::to_string(kMinOpset) + ".." +
                            std::to_string(kMaxOpset) + ")");
   }
+  ml_opset_ = 0;
+  for (const auto& imp : proto_->opset_import()) {
+    if (imp.domain() != "ai.onnx.ml") continue;
+    if (imp.version() < kMinMlOpset || imp.version() > kMaxMlOpset) {
+      return InvalidArgument("ai.onnx.ml opset " + std::to_string(imp.version()) +
+                             " not supported (" + std::to_string(kMinMlOpset) + ".." +
+                             std::to_string(kMaxMlOpset) + ")");
+    }
+    ml_opset_ = imp.version();
+  }
   const auto& g = proto_->graph();
   if (g.node_size() > kMaxNodes) return OutOfRange("graph has too many nodes");
   if (g.sparse_initializer_size() > 0) return InvalidArgument("sparse initializers not supported");
@@ -117,6 +127,10 @@ Status OnnxModel::Validate() {
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& node = g.node(i);
     const std::string who = "node '" + node.name() + "' (" + node.op_type() + ")";
+    if (node.domain() == "ai.onnx.ml" && ml_opset_ == 0) {
+      return InvalidArgument(who +
+                             ": domain 'ai.onnx.ml' is used but the model does not import it");
+    }
     const OpKernel* k = FindOp(node.domain(), node.op_type());
     if (!k) {
       std::string dom = node.domain().empty() ? "" : " in domain '" + node.domain() + "'";

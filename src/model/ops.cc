@@ -25,10 +25,30 @@ const std::map<std::string, OpKernel, std::less<>>& Registry() {
     RegisterConvOps(&Register);
     RegisterExtraOps(&Register);
     RegisterConvTransposeOps(&Register);
+    RegisterQuantOps(&Register);
     return true;
   }();
   (void)once;
   return Table();
+}
+
+// The "ai.onnx.ml" domain has its own table: its op names may clash with default-domain ones.
+std::map<std::string, OpKernel, std::less<>>& MlTable() {
+  static std::map<std::string, OpKernel, std::less<>> table;
+  return table;
+}
+
+void RegisterMl(std::string_view op_type, OpKernel kernel) {
+  MlTable()[std::string(op_type)] = kernel;
+}
+
+const std::map<std::string, OpKernel, std::less<>>& MlRegistry() {
+  static const bool once = [] {
+    RegisterMlOps(&RegisterMl);
+    return true;
+  }();
+  (void)once;
+  return MlTable();
 }
 
 }  // namespace
@@ -68,15 +88,20 @@ std::string DTypeName(int32_t t) {
   }
 }
 
-bool IsSupportedDType(int32_t t) { return t == 1 || t == 7 || t == 9; }
+bool IsSupportedDType(int32_t t) {
+  return t == 1 || t == 2 || t == 3 || t == 6 || t == 7 || t == 9;
+}
 
 size_t DTypeSize(DType t) {
   switch (t) {
     case DType::kFloat:
+    case DType::kInt32:
       return 4;
     case DType::kInt64:
       return 8;
     case DType::kBool:
+    case DType::kUint8:
+    case DType::kInt8:
       return 1;
   }
   return 8;
@@ -105,8 +130,9 @@ std::string ShapeString(const Shape& s) {
 }
 
 const OpKernel* FindOp(std::string_view domain, std::string_view op_type) {
-  if (!domain.empty() && domain != "ai.onnx") return nullptr;
-  const auto& reg = Registry();
+  const bool ml = domain == "ai.onnx.ml";
+  if (!ml && !domain.empty() && domain != "ai.onnx") return nullptr;
+  const auto& reg = ml ? MlRegistry() : Registry();
   auto it = reg.find(op_type);
   return it == reg.end() ? nullptr : &it->second;
 }
@@ -117,6 +143,7 @@ std::string SupportedOps() {
     if (!out.empty()) out += ", ";
     out += name;
   }
+  for (const auto& [name, kernel] : MlRegistry()) out += ", ai.onnx.ml:" + name;
   return out;
 }
 

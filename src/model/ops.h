@@ -4,13 +4,20 @@
 // the outputs' dtype and shape; it runs once while planning (inputs that are not known before
 // Run have data == nullptr) and again at every Run with the real inputs, so it must not
 // allocate on success. `run` computes the outputs into their planned buffers, also without
-// allocating. Today every kernel is in the default domain ("" or "ai.onnx"), keyed by op_type;
-// FindOp is the one place that resolves (domain, op_type), so later domains (ai.onnx.ml,
-// quantized kernels) get their table there. NodeArgs::opset is the default domain's opset.
+// allocating. Kernels live in two tables, the default domain ("" or "ai.onnx") and "ai.onnx.ml",
+// keyed by op_type; FindOp is the one place that resolves (domain, op_type).
+// NodeArgs::opset is the default domain's opset, NodeArgs::ml_opset the ai.onnx.ml one.
+//
+// A kernel whose attributes are expensive to decode (tree ensembles) also has `prepare`: it runs
+// once per session while planning, before the first `infer`, validates the attributes and
+// returns an immutable state that every later `infer` and `run` of that node sees as
+// NodeArgs::state. A state belongs to one session, so `run` may use scratch memory the state
+// owns (sized in prepare) without allocating.
 #pragma once
 
 #include <onnx/onnx_pb.h>
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,10 +32,14 @@ struct NodeArgs {
   int64_t opset = 0;            // the model's default-domain opset
   std::span<Tensor* const> in;  // nullptr for an absent optional input
   std::span<Tensor* const> out;
+  int64_t ml_opset = 0;         // the model's ai.onnx.ml opset (0 when not imported)
+  const void* state = nullptr;  // what the kernel's prepare returned (nullptr without prepare)
 };
 
 using InferFn = Status (*)(const NodeArgs&);
 using RunFn = Status (*)(const NodeArgs&);
+// Called once per session while planning; the state lives as long as the session.
+using PrepareFn = Result<std::shared_ptr<const void>> (*)(const NodeArgs&);
 
 struct OpKernel {
   InferFn infer = nullptr;
@@ -36,11 +47,17 @@ struct OpKernel {
   int min_inputs = 1;
   int max_inputs = 1;
   int num_outputs = 1;  // the most outputs; outputs after the first are optional
+  // Whether the kernel handles uint8/int8/int32 tensors. Planning rejects a node with such an
+  // input or output unless this is set, so numeric kernels written for float/int64/bool never
+  // see them.
+  bool narrow_int_types = false;
+  PrepareFn prepare = nullptr;  // optional; see the top of this file
 };
 
 // The kernel for (domain, op_type), or nullptr. Domain "ai.onnx" is the default domain "".
 const OpKernel* FindOp(std::string_view domain, std::string_view op_type);
-// Names of all registered default-domain ops, sorted, comma separated (for docs and errors).
+// Names of all registered ops, sorted, comma separated (for docs and errors); ai.onnx.ml ops
+// follow the default-domain ones with an "ai.onnx.ml:" prefix.
 std::string SupportedOps();
 
 // Status code an infer function returns when an output shape depends on an input value that is
@@ -86,5 +103,8 @@ void RegisterNormOps(RegisterFn reg);
 void RegisterConvOps(RegisterFn reg);
 void RegisterExtraOps(RegisterFn reg);
 void RegisterConvTransposeOps(RegisterFn reg);
+void RegisterQuantOps(RegisterFn reg);
+// Registers into the "ai.onnx.ml" table.
+void RegisterMlOps(RegisterFn reg);
 
 }  // namespace edgeloop::model

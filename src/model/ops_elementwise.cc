@@ -77,7 +77,11 @@ Status RunBinaryT(const NodeArgs& a) {
         if constexpr (op == Bin::kSub) o[i] = static_cast<T>(static_cast<U>(p) - static_cast<U>(q));
         if constexpr (op == Bin::kMul) o[i] = static_cast<T>(static_cast<U>(p) * static_cast<U>(q));
         if constexpr (op == Bin::kDiv) {
-          if (q == 0 || (q == -1 && p == std::numeric_limits<T>::min())) {
+          bool overflow = false;  // min / -1; unsigned types cannot overflow
+          if constexpr (std::is_signed_v<T>) {
+            overflow = q == -1 && p == std::numeric_limits<T>::min();
+          }
+          if (q == 0 || overflow) {
             div_error = true;
             o[i] = 0;
           } else {
@@ -107,6 +111,16 @@ Status RunBinary(const NodeArgs& a) {
       break;
     case DType::kBool:
       if constexpr (op == Bin::kEqual || IsLogical(op)) return RunBinaryT<op, bool>(a);
+      break;
+    // Arithmetic and comparisons on the narrow integers wrap like int64's (numpy semantics).
+    case DType::kUint8:
+      if constexpr (!IsLogical(op)) return RunBinaryT<op, uint8_t>(a);
+      break;
+    case DType::kInt8:
+      if constexpr (!IsLogical(op)) return RunBinaryT<op, int8_t>(a);
+      break;
+    case DType::kInt32:
+      if constexpr (!IsLogical(op)) return RunBinaryT<op, int32_t>(a);
       break;
   }
   return NodeError(a, "unsupported element type");
@@ -226,6 +240,15 @@ Status RunWhere(const NodeArgs& a) {
     case DType::kBool:
       RunWhereT<bool>(a);
       break;
+    case DType::kUint8:
+      RunWhereT<uint8_t>(a);
+      break;
+    case DType::kInt8:
+      RunWhereT<int8_t>(a);
+      break;
+    case DType::kInt32:
+      RunWhereT<int32_t>(a);
+      break;
   }
   return Status::Ok();
 }
@@ -265,20 +288,21 @@ Status RunClip(const NodeArgs& a) {
 }  // namespace
 
 void RegisterElementwiseOps(RegisterFn reg) {
-  reg("Add", {&InferBinary<Bin::kAdd>, &RunBinary<Bin::kAdd>, 2, 2, 1});
-  reg("Sub", {&InferBinary<Bin::kSub>, &RunBinary<Bin::kSub>, 2, 2, 1});
-  reg("Mul", {&InferBinary<Bin::kMul>, &RunBinary<Bin::kMul>, 2, 2, 1});
-  reg("Div", {&InferBinary<Bin::kDiv>, &RunBinary<Bin::kDiv>, 2, 2, 1});
+  reg("Add", {&InferBinary<Bin::kAdd>, &RunBinary<Bin::kAdd>, 2, 2, 1, true});
+  reg("Sub", {&InferBinary<Bin::kSub>, &RunBinary<Bin::kSub>, 2, 2, 1, true});
+  reg("Mul", {&InferBinary<Bin::kMul>, &RunBinary<Bin::kMul>, 2, 2, 1, true});
+  reg("Div", {&InferBinary<Bin::kDiv>, &RunBinary<Bin::kDiv>, 2, 2, 1, true});
   reg("Pow", {&InferPow, &RunPow, 2, 2, 1});
-  reg("LessOrEqual", {&InferBinary<Bin::kLessEq>, &RunBinary<Bin::kLessEq>, 2, 2, 1});
-  reg("GreaterOrEqual", {&InferBinary<Bin::kGreaterEq>, &RunBinary<Bin::kGreaterEq>, 2, 2, 1});
-  reg("And", {&InferBinary<Bin::kAnd>, &RunBinary<Bin::kAnd>, 2, 2, 1});
-  reg("Or", {&InferBinary<Bin::kOr>, &RunBinary<Bin::kOr>, 2, 2, 1});
-  reg("Xor", {&InferBinary<Bin::kXor>, &RunBinary<Bin::kXor>, 2, 2, 1});
-  reg("Less", {&InferBinary<Bin::kLess>, &RunBinary<Bin::kLess>, 2, 2, 1});
-  reg("Greater", {&InferBinary<Bin::kGreater>, &RunBinary<Bin::kGreater>, 2, 2, 1});
-  reg("Equal", {&InferBinary<Bin::kEqual>, &RunBinary<Bin::kEqual>, 2, 2, 1});
-  reg("Where", {&InferWhere, &RunWhere, 3, 3, 1});
+  reg("LessOrEqual", {&InferBinary<Bin::kLessEq>, &RunBinary<Bin::kLessEq>, 2, 2, 1, true});
+  reg("GreaterOrEqual",
+      {&InferBinary<Bin::kGreaterEq>, &RunBinary<Bin::kGreaterEq>, 2, 2, 1, true});
+  reg("And", {&InferBinary<Bin::kAnd>, &RunBinary<Bin::kAnd>, 2, 2, 1, true});
+  reg("Or", {&InferBinary<Bin::kOr>, &RunBinary<Bin::kOr>, 2, 2, 1, true});
+  reg("Xor", {&InferBinary<Bin::kXor>, &RunBinary<Bin::kXor>, 2, 2, 1, true});
+  reg("Less", {&InferBinary<Bin::kLess>, &RunBinary<Bin::kLess>, 2, 2, 1, true});
+  reg("Greater", {&InferBinary<Bin::kGreater>, &RunBinary<Bin::kGreater>, 2, 2, 1, true});
+  reg("Equal", {&InferBinary<Bin::kEqual>, &RunBinary<Bin::kEqual>, 2, 2, 1, true});
+  reg("Where", {&InferWhere, &RunWhere, 3, 3, 1, true});  // selects, any element type
   reg("Abs", {&InferUnary<Un::kAbs>, &RunUnary<Un::kAbs>, 1, 1, 1});
   reg("Neg", {&InferUnary<Un::kNeg>, &RunUnary<Un::kNeg>, 1, 1, 1});
   reg("Sqrt", {&InferUnary<Un::kSqrt>, &RunUnary<Un::kSqrt>, 1, 1, 1});

@@ -265,8 +265,8 @@ void RegisterExtraOps(RegisterFn reg) {
   reg("Mod", {&InferMod, &RunMod, 2, 2, 1});
   reg("Hardmax", {&InferHardmax, &RunHardmax, 1, 1, 1});
   reg("CumSum", {&InferCumSum, &RunCumSum, 2, 2, 1});
-  reg("Trilu", {&InferTrilu, &RunTrilu, 1, 2, 1});
-  reg("GatherElements", {&InferGatherElements, &RunGatherElements, 2, 2, 1});
+  reg("Trilu", {&InferTrilu, &RunTrilu, 1, 2, 1, true});  // copies by element size
+  reg("GatherElements", {&InferGatherElements, &RunGatherElements, 2, 2, 1, true});
 }
 
 }  // namespace edgeloop::model

@@ -264,8 +264,11 @@ Status RunConstantOfShape(const NodeArgs& a) {
       std::memcpy(&bits, t.float_data().data(), 4);
     } else if (a.out[0]->dtype == DType::kInt64) {
       std::memcpy(&bits, t.int64_data().data(), 8);
-    } else {
+    } else if (a.out[0]->dtype == DType::kBool) {
       bits = t.int32_data(0) != 0 ? 1 : 0;
+    } else {  // int32, int8, uint8: stored widened; the low bytes are the value (little endian)
+      const int32_t v = t.int32_data(0);
+      std::memcpy(&bits, &v, sizeof v);
     }
     if (a.out[0]->dtype == DType::kBool) bits = (bits & 0xff) != 0 ? 1 : 0;
   }
@@ -303,6 +306,10 @@ Status InferPad(const NodeArgs& a) {
   const std::string_view mode = m ? std::string_view(m->s()) : "constant";
   if (mode != "constant" && mode != "reflect" && mode != "edge") {
     return NodeError(a, "mode '" + std::string(mode) + "' not supported");
+  }
+  // Before opset 11 the pad value is a float attribute and Pad is defined for floats only.
+  if (a.opset < 11 && a.in[0]->dtype != DType::kFloat) {
+    return NodeError(a, "before opset 11 Pad takes float input only");
   }
   if (a.in.size() > 2 && a.in[2] &&
       (a.in[2]->dtype != a.in[0]->dtype || a.in[2]->shape.Count() != 1)) {
@@ -380,13 +387,14 @@ Status RunPad(const NodeArgs& a) {
 }  // namespace
 
 void RegisterIndexOps(RegisterFn reg) {
-  reg("Shape", {&InferShapeOp, &RunShapeOp, 1, 1, 1});
-  reg("Size", {&InferSize, &RunSize, 1, 1, 1});
-  reg("Gather", {&InferGather, &RunGather, 2, 2, 1});
-  reg("Slice", {&InferSlice, &RunSlice, 1, 5, 1});
-  reg("Expand", {&InferExpand, &RunExpand, 2, 2, 1});
-  reg("Pad", {&InferPad, &RunPad, 1, 3, 1});
-  reg("ConstantOfShape", {&InferConstantOfShape, &RunConstantOfShape, 1, 1, 1});
+  // Shape and data movement by element size: the quantized types are welcome.
+  reg("Shape", {&InferShapeOp, &RunShapeOp, 1, 1, 1, true});
+  reg("Size", {&InferSize, &RunSize, 1, 1, 1, true});
+  reg("Gather", {&InferGather, &RunGather, 2, 2, 1, true});
+  reg("Slice", {&InferSlice, &RunSlice, 1, 5, 1, true});
+  reg("Expand", {&InferExpand, &RunExpand, 2, 2, 1, true});
+  reg("Pad", {&InferPad, &RunPad, 1, 3, 1, true});
+  reg("ConstantOfShape", {&InferConstantOfShape, &RunConstantOfShape, 1, 1, 1, true});
 }
 
 }  // namespace edgeloop::model

@@ -335,7 +335,7 @@ Status RunTopK(const NodeArgs& a) {
 
 void RegisterMiscOps(RegisterFn reg) {
   constexpr int kMany = 1 << 16;
-  reg("Constant", {&InferConstant, &RunConstant, 0, 0, 1});
+  reg("Constant", {&InferConstant, &RunConstant, 0, 0, 1, true});  // any decodable type
   reg("ArgMax", {&InferArg<true>, &RunArg<true>, 1, 1, 1});
   reg("ArgMin", {&InferArg<false>, &RunArg<false>, 1, 1, 1});
   reg("Not", {&InferNot, &RunNot, 1, 1, 1});

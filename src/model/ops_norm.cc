@@ -233,7 +233,7 @@ void RegisterNormOps(RegisterFn reg) {
   reg("BatchNormalization", {&InferBatchNorm, &RunBatchNorm, 5, 5, 1});
   reg("LayerNormalization", {&InferLayerNorm, &RunLayerNorm, 2, 3, 3});
   reg("Dropout", {&InferDropout, &RunDropout, 1, 3, 2});
-  reg("Tile", {&InferTile, &RunTile, 2, 2, 1});
+  reg("Tile", {&InferTile, &RunTile, 2, 2, 1, true});  // copies by element size
   reg("Range", {&InferRange, &RunRange, 3, 3, 1});
 }
 

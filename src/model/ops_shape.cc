@@ -1,8 +1,10 @@
 // Shape and data-movement operators: Identity, Cast, Reshape, Flatten, Squeeze, Unsqueeze,
 // Transpose, Concat and Split.
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "model/ops.h"
 
@@ -32,53 +34,56 @@ Status InferCast(const NodeArgs& a) {
   return Status::Ok();
 }
 
-template <typename From, typename To>
-void CastT(const From* x, To* o, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    if constexpr (std::is_same_v<To, bool>) {
-      o[i] = x[i] != From{0};
-    } else if constexpr (std::is_same_v<To, int64_t> && std::is_same_v<From, float>) {
-      float v = x[i];
-      // Out-of-range and NaN are undefined in ONNX; clamp instead of invoking UB.
-      o[i] = std::isnan(v)         ? 0
-             : v >= 9.2233720e18f  ? std::numeric_limits<int64_t>::max()
-             : v <= -9.2233720e18f ? std::numeric_limits<int64_t>::min()
-                                   : static_cast<int64_t>(v);
-    } else {
-      o[i] = static_cast<To>(x[i]);
-    }
+// Calls f(T{}) with the C++ type of `t`.
+template <typename F>
+void VisitDType(DType t, F&& f) {
+  switch (t) {
+    case DType::kFloat:
+      return f(float{});
+    case DType::kUint8:
+      return f(uint8_t{});
+    case DType::kInt8:
+      return f(int8_t{});
+    case DType::kInt32:
+      return f(int32_t{});
+    case DType::kInt64:
+      return f(int64_t{});
+    case DType::kBool:
+      return f(bool{});
   }
 }
 
-template <typename From>
-void CastFrom(const NodeArgs& a, int64_t n) {
-  const From* x = a.in[0]->As<From>();
-  switch (a.out[0]->dtype) {
-    case DType::kFloat:
-      CastT(x, a.out[0]->As<float>(), n);
-      break;
-    case DType::kInt64:
-      CastT(x, a.out[0]->As<int64_t>(), n);
-      break;
-    case DType::kBool:
-      CastT(x, a.out[0]->As<bool>(), n);
-      break;
+// ONNX Cast: float to integer truncates toward zero; integers narrow by wrapping (two's
+// complement, like numpy's astype); anything to bool is "!= 0".
+template <typename From, typename To>
+To CastValue(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From{0};
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    // NaN and out-of-range values are undefined in ONNX; clamp instead of invoking UB.
+    constexpr double kLo = static_cast<double>(std::numeric_limits<To>::min());
+    constexpr double kHi = static_cast<double>(std::numeric_limits<To>::max());
+    const double d = v;
+    if (std::isnan(d)) return To{0};
+    if (d <= kLo) return std::numeric_limits<To>::min();
+    if (d >= kHi) return std::numeric_limits<To>::max();
+    return static_cast<To>(d);
+  } else {
+    return static_cast<To>(v);
   }
 }
 
 Status RunCast(const NodeArgs& a) {
-  int64_t n = a.in[0]->shape.Count();
-  switch (a.in[0]->dtype) {
-    case DType::kFloat:
-      CastFrom<float>(a, n);
-      break;
-    case DType::kInt64:
-      CastFrom<int64_t>(a, n);
-      break;
-    case DType::kBool:
-      CastFrom<bool>(a, n);
-      break;
-  }
+  const int64_t n = a.in[0]->shape.Count();
+  VisitDType(a.in[0]->dtype, [&](auto from) {
+    using From = decltype(from);
+    VisitDType(a.out[0]->dtype, [&](auto to) {
+      using To = decltype(to);
+      const From* x = a.in[0]->As<From>();
+      To* o = a.out[0]->As<To>();
+      for (int64_t i = 0; i < n; ++i) o[i] = CastValue<From, To>(x[i]);
+    });
+  });
   return Status::Ok();
 }
 
@@ -374,15 +379,16 @@ Status RunSplit(const NodeArgs& a) {
 
 void RegisterShapeOps(RegisterFn reg) {
   constexpr int kMany = 1 << 16;
-  reg("Identity", {&InferIdentity, &RunCopy, 1, 1, 1});
-  reg("Cast", {&InferCast, &RunCast, 1, 1, 1});
-  reg("Reshape", {&InferReshape, &RunCopy, 2, 2, 1});
-  reg("Flatten", {&InferFlatten, &RunCopy, 1, 1, 1});
-  reg("Squeeze", {&InferSqueeze<false>, &RunCopy, 1, 2, 1});
-  reg("Unsqueeze", {&InferSqueeze<true>, &RunCopy, 1, 2, 1});
-  reg("Transpose", {&InferTranspose, &RunTranspose, 1, 1, 1});
-  reg("Concat", {&InferConcat, &RunConcat, 1, kMany, 1});
-  reg("Split", {&InferSplit, &RunSplit, 1, 2, static_cast<int>(kMaxSplit)});
+  // All of these move bytes by element size, so they take the quantized types too.
+  reg("Identity", {&InferIdentity, &RunCopy, 1, 1, 1, true});
+  reg("Cast", {&InferCast, &RunCast, 1, 1, 1, true});
+  reg("Reshape", {&InferReshape, &RunCopy, 2, 2, 1, true});
+  reg("Flatten", {&InferFlatten, &RunCopy, 1, 1, 1, true});
+  reg("Squeeze", {&InferSqueeze<false>, &RunCopy, 1, 2, 1, true});
+  reg("Unsqueeze", {&InferSqueeze<true>, &RunCopy, 1, 2, 1, true});
+  reg("Transpose", {&InferTranspose, &RunTranspose, 1, 1, 1, true});
+  reg("Concat", {&InferConcat, &RunConcat, 1, kMany, 1, true});
+  reg("Split", {&InferSplit, &RunSplit, 1, 2, static_cast<int>(kMaxSplit), true});
 }
 
 }  // namespace edgeloop::model

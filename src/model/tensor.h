@@ -14,14 +14,17 @@
 namespace edgeloop::model {
 
 // The element types the runtime computes with; values are ONNX TensorProto.DataType codes.
-enum class DType : int32_t { kFloat = 1, kInt64 = 7, kBool = 9 };
+// uint8, int8 and int32 are the quantized types: the quantization, data-movement and basic
+// arithmetic/comparison operators take them; planning rejects them for every other operator
+// (OpKernel::narrow_int_types in model/ops.h).
+enum class DType : int32_t { kFloat = 1, kUint8 = 2, kInt8 = 3, kInt32 = 6, kInt64 = 7, kBool = 9 };
 
 inline constexpr int kMaxRank = 8;
 // Largest tensor (elements) and largest total planned memory (bytes) a session accepts.
 inline constexpr int64_t kMaxTensorElements = int64_t{1} << 28;
 inline constexpr int64_t kMaxPlannedBytes = int64_t{1} << 29;  // 512 MiB
 
-// "float", "int64", "bool"; for ONNX codes we do not support, "type N" or the ONNX name.
+// "float", "int64", "uint8", ...; for ONNX codes we do not support, "type N" or the ONNX name.
 std::string DTypeName(int32_t onnx_type);
 // True for the ONNX element types the runtime supports.
 bool IsSupportedDType(int32_t onnx_type);
@@ -61,7 +64,7 @@ struct Tensor {
 };
 
 // What the caller passes to and receives from InferenceSession::Run: row-major data of `dtype`
-// (float, int64_t, or one byte per bool).
+// (float, uint8_t, int8_t, int32_t, int64_t, or one byte per bool).
 struct TensorRef {
   DType dtype = DType::kFloat;
   std::span<const int64_t> shape;

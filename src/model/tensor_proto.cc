@@ -10,7 +10,7 @@ Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto) {
   const std::string what = "tensor '" + proto.name() + "'";
   if (!IsSupportedDType(proto.data_type())) {
     return InvalidArgument(what + " has type " + DTypeName(proto.data_type()) +
-                           "; only float, int64 and bool are supported");
+                           "; only float, uint8, int8, int32, int64 and bool are supported");
   }
   if (proto.data_location() == onnx::TensorProto::EXTERNAL || proto.external_data_size() > 0) {
     return InvalidArgument(what + " uses external data, which is not supported");
@@ -61,6 +61,29 @@ Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto) {
         return mismatch(proto.int32_data_size());
       auto* b = reinterpret_cast<unsigned char*>(t.storage.data());
       for (size_t i = 0; i < n; ++i) b[i] = proto.int32_data(static_cast<int>(i)) != 0 ? 1 : 0;
+      break;
+    }
+    case DType::kInt32:
+      if (static_cast<size_t>(proto.int32_data_size()) != n)
+        return mismatch(proto.int32_data_size());
+      if (n > 0) std::memcpy(t.storage.data(), proto.int32_data().data(), n * es);
+      break;
+    case DType::kUint8:
+    case DType::kInt8: {
+      // ONNX stores 8-bit values widened in int32_data; a value outside the type is corrupt.
+      if (static_cast<size_t>(proto.int32_data_size()) != n)
+        return mismatch(proto.int32_data_size());
+      const int32_t lo = t.dtype == DType::kUint8 ? 0 : -128;
+      const int32_t hi = t.dtype == DType::kUint8 ? 255 : 127;
+      auto* b = reinterpret_cast<unsigned char*>(t.storage.data());
+      for (size_t i = 0; i < n; ++i) {
+        const int32_t v = proto.int32_data(static_cast<int>(i));
+        if (v < lo || v > hi) {
+          return InvalidArgument(what + " holds " + std::to_string(v) + ", outside " +
+                                 DTypeName(proto.data_type()));
+        }
+        b[i] = static_cast<unsigned char>(v);
+      }
       break;
     }
   }
