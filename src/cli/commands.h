@@ -8,12 +8,16 @@
 
 namespace edgeloop::cli {
 
-inline constexpr std::string_view kVersion = "0.1.0";
+inline constexpr std::string_view kVersion = EDGELOOP_VERSION;
 
 void AddVersionCommand(CLI::App& app, int& exit_code);
 // `log_level` is the global --log-level value (empty = command's default).
 void AddDemoCommand(CLI::App& app, const std::string& log_level, int& exit_code);
 void AddSimCommand(CLI::App& app, const std::string& log_level, int& exit_code);
 void AddAnalyzeCommand(CLI::App& app, int& exit_code);
+void AddModelCommand(CLI::App& app, int& exit_code);
+// `model train` and `model eval`, added to the `model` subcommand.
+void AddModelTrainCommands(CLI::App& model_cmd, int& exit_code);
+
 
 }  // namespace edgeloop::cli

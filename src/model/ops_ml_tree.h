@@ -11,7 +11,9 @@
 //   feature-major into `xt` (so a node's feature offset plus the row is the address), then
 //   every tree walks the whole block while it is hot in cache.
 // - A group of kTreeLanes rows walks a tree in lockstep for exactly the tree's depth with no
-//   per-row branch, so the rows' memory loads overlap instead of waiting for each other.
+//   per-row branch, so the rows' memory loads overlap instead of waiting for each other. Rows
+//   short of a whole group (a batch of 1 on the edge) walk kTreeLanes trees in lockstep instead,
+//   so no lane is padding (3-9x faster at batch 1 than with 15 padding rows).
 // - Shallow, mostly full trees (the usual gradient boosting output) are stored complete: node i
 //   has its children at 2i+1 and 2i+2 (leaves above the bottom level are repeated down to it),
 //   so a step is a compare and an add, with no child pointer to load. Other trees use 16-byte
@@ -193,21 +195,98 @@ inline void WalkComplete(const TreeEnsemble& e, const TreeInfo& tree, const floa
   for (int l = 0; l < kTreeLanes; ++l) leaf[l] = leaves[n[l]];
 }
 
+// One row (xr: its column in xt) through up to kTreeLanes consecutive trees from trees[t] in
+// lockstep: lanes are trees instead of rows. Complete trees of equal depth go together, other
+// trees as FlatNodes (walked to the deepest one's depth: leaves point to themselves); lanes past
+// the group repeat its last tree. Writes the leaves to leaf[] and returns how many trees it took.
+template <Walk kWalk>
+inline int WalkTreeLanes(const TreeEnsemble& e, size_t t, const float* xr, int32_t* leaf) {
+  const TreeInfo* trees = e.trees.data() + t;
+  const size_t left = e.trees.size() - t;
+  const int depth0 = trees[0].depth;
+  int lanes = 1;
+  if (kWalk != Walk::kGeneric && trees[0].complete >= 0) {
+    while (lanes < kTreeLanes && static_cast<size_t>(lanes) < left && trees[lanes].complete >= 0 &&
+           trees[lanes].depth == depth0) {
+      ++lanes;
+    }
+    const CompleteNode* base =
+        (kWalk == Walk::kLeq ? e.complete_nodes : e.complete_nan_nodes).data();
+    const CompleteNode* nodes[kTreeLanes];
+    for (int l = 0; l < kTreeLanes; ++l) nodes[l] = base + trees[std::min(l, lanes - 1)].complete;
+    uint32_t n[kTreeLanes] = {};
+    for (int s = 0; s < depth0; ++s) {
+      for (int l = 0; l < kTreeLanes; ++l) {
+        const CompleteNode& nd = nodes[l][n[l]];
+        bool go;
+        if constexpr (kWalk == Walk::kLeq) {
+          go = xr[nd.offset] <= nd.threshold;
+        } else {
+          const float v = xr[nd.offset & ~kCompleteNanBit];
+          go = (v <= nd.threshold) | ((v != v) & (nd.offset >> 31 != 0));
+        }
+        n[l] = 2 * n[l] + 1 + static_cast<uint32_t>(go);
+      }
+    }
+    const int32_t bottom = (1 << depth0) - 1;  // slot of the first bottom-level node
+    for (int l = 0; l < lanes; ++l) {
+      leaf[l] = e.complete_leaves[static_cast<size_t>(trees[l].leaves + static_cast<int32_t>(n[l]) -
+                                                      bottom)];
+    }
+    return lanes;
+  }
+  while (lanes < kTreeLanes && static_cast<size_t>(lanes) < left &&
+         (kWalk == Walk::kGeneric || trees[lanes].complete < 0)) {
+    ++lanes;
+  }
+  const FlatNode* nodes = e.nodes.data();
+  int32_t n[kTreeLanes];
+  int depth = 0;
+  for (int l = 0; l < kTreeLanes; ++l) {
+    const TreeInfo& tree = trees[std::min(l, lanes - 1)];
+    n[l] = tree.root;
+    depth = std::max(depth, tree.depth);
+  }
+  for (int s = 0; s < depth; ++s) {
+    for (int l = 0; l < kTreeLanes; ++l) {
+      const FlatNode& nd = nodes[n[l]];
+      const bool go =
+          Test<kWalk>(xr[nd.offset], nd.threshold, kWalk == Walk::kLeq ? 0 : e.nan_yes[n[l]],
+                      kWalk == Walk::kGeneric ? e.cmp[n[l]] : TreeCmp::kLeq);
+      n[l] = nd.child[go];
+    }
+  }
+  for (int l = 0; l < lanes; ++l) leaf[l] = n[l];
+  return lanes;
+}
+
 // Walks every tree over the block loaded by LoadTreeBlock and calls on_leaf(row, leaf node) for
-// each of the first `rows` rows, tree by tree.
+// each of the first `rows` rows, for each row in tree order.
 template <Walk kWalk, typename OnLeaf>
 void WalkTrees(const TreeEnsemble& e, int rows, OnLeaf& on_leaf) {
   int32_t leaf[kTreeLanes];
-  for (const TreeInfo& tree : e.trees) {
-    for (int g = 0; g < rows; g += kTreeLanes) {
-      const float* xg = e.xt.data() + g;
-      if (kWalk != Walk::kGeneric && tree.complete >= 0) {
-        WalkComplete<kWalk>(e, tree, xg, leaf);
-      } else {
-        WalkFlat<kWalk>(e, tree, xg, leaf);
+  const int grouped = rows / kTreeLanes * kTreeLanes;
+  if (grouped > 0) {
+    for (const TreeInfo& tree : e.trees) {
+      for (int g = 0; g < grouped; g += kTreeLanes) {
+        const float* xg = e.xt.data() + g;
+        if (kWalk != Walk::kGeneric && tree.complete >= 0) {
+          WalkComplete<kWalk>(e, tree, xg, leaf);
+        } else {
+          WalkFlat<kWalk>(e, tree, xg, leaf);
+        }
+        for (int l = 0; l < kTreeLanes; ++l) on_leaf(g + l, leaf[l]);
       }
-      const int count = std::min(kTreeLanes, rows - g);
-      for (int l = 0; l < count; ++l) on_leaf(g + l, leaf[l]);
+    }
+  }
+  // Rows short of a whole group (all of them for a batch below kTreeLanes, e.g. the edge's one
+  // window at a time) would leave most row lanes as padding: they walk with tree lanes instead.
+  for (int r = grouped; r < rows; ++r) {
+    const float* xr = e.xt.data() + r;
+    for (size_t t = 0; t < e.trees.size();) {
+      const int taken = WalkTreeLanes<kWalk>(e, t, xr, leaf);
+      for (int l = 0; l < taken; ++l) on_leaf(r, leaf[l]);
+      t += static_cast<size_t>(taken);
     }
   }
 }
