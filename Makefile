@@ -31,8 +31,10 @@ test: debug
 
 bench: deps
 	cmake --preset release
-	cmake --build --preset release --target edgeloop_bench
+	cmake --build --preset release --target edgeloop_bench edgeloop_tree_bench edgeloop_dense_bench
 	./build/release/bench/edgeloop_bench $(BENCH_ARGS)
+	./build/release/bench/edgeloop_tree_bench $(BENCH_ARGS)
+	./build/release/bench/edgeloop_dense_bench $(BENCH_ARGS)
 
 fuzz: deps
 	cmake --preset fuzz
