@@ -18,6 +18,7 @@ void AddAnalyzeCommand(CLI::App& app, int& exit_code);
 void AddModelCommand(CLI::App& app, int& exit_code);
 // `model train` and `model eval`, added to the `model` subcommand.
 void AddModelTrainCommands(CLI::App& model_cmd, int& exit_code);
-
+// `eval skab|nab DIR`: public benchmarks' protocols with the detector library.
+void AddEvalCommand(CLI::App& app, int& exit_code);
 
 }  // namespace edgeloop::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   edgeloop::cli::AddSimCommand(app, log_level, exit_code);
   edgeloop::cli::AddAnalyzeCommand(app, exit_code);
   edgeloop::cli::AddModelCommand(app, exit_code);
+  edgeloop::cli::AddEvalCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);
