@@ -80,16 +80,16 @@ Result<std::unique_ptr<StreamingDetector>> MakeStreamingDetector(std::string_vie
   for (const auto& e : kStreaming) {
     if (e.name && name == e.name) return e.make(info);
   }
-  return NotFound("unknown streaming detector '" + std::string(name) + "' (known: " +
-                  KnownNames() + ")");
+  return NotFound("unknown streaming detector '" + std::string(name) + "' (known: " + KnownNames() +
+                  ")");
 }
 
 Result<std::unique_ptr<MultivariateDetector>> MakeMultivariateDetector(std::string_view name) {
   for (const auto& e : kMultivariate) {
     if (e.name && name == e.name) return e.make();
   }
-  return NotFound("unknown multivariate detector '" + std::string(name) + "' (known: " +
-                  KnownNames() + ")");
+  return NotFound("unknown multivariate detector '" + std::string(name) +
+                  "' (known: " + KnownNames() + ")");
 }
 
 }  // namespace edgeloop::detect

@@ -154,10 +154,10 @@ TEST_F(ModelCliTest, GbdtClassifiesFaults) {
 TEST_F(ModelCliTest, ModelCarriesAReferenceSpectrumForDrift) {
   const std::string mat = std::string(EDGELOOP_SHARED_DATA) + "/cwru/normal_0.mat";
   if (!fs::exists(mat)) GTEST_SKIP() << "CWRU data not found at " << mat;
-  auto [code, out] = RunEdgeloop("model train --trainer pca --data " + P("normal.csv") +
-                                 " --exclude anomaly --reference-spectrum " + mat +
-                                 " --spectrum-channel X097_DE_time --spectrum-fs 12000 --out " +
-                                 P("pca.onnx"));
+  auto [code, out] =
+      RunEdgeloop("model train --trainer pca --data " + P("normal.csv") +
+                  " --exclude anomaly --reference-spectrum " + mat +
+                  " --spectrum-channel X097_DE_time --spectrum-fs 12000 --out " + P("pca.onnx"));
   ASSERT_EQ(code, 0) << out;
   auto [icode, iout] = RunEdgeloop("model inspect --json " + P("pca.onnx"));
   auto meta = nlohmann::json::parse(iout)["metadata"];
