@@ -24,7 +24,7 @@ struct MultivariateEntry {
 
 // Entries are added here as detectors are written (name, one-line description, constructor).
 const StreamingEntry kStreaming[] = {
-    {"windowed_gaussian",
+    {"windowedGaussian",
      "NAB baseline: two-sided Gaussian tail score of each value against the last 1000 values",
      [](const StreamInfo&) -> std::unique_ptr<StreamingDetector> {
        return std::make_unique<WindowedGaussianDetector>();

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
+
+#include "detect/detector.h"
 
 namespace edgeloop::detect {
 namespace {
@@ -143,6 +146,22 @@ TEST(WindowedGaussianTest, Deterministic) {
   for (size_t i = 0; i < xs.size(); ++i) {
     ASSERT_EQ(a.Update(T(i), xs[i]), b.Update(T(i), xs[i]));
   }
+}
+
+// NAB's normaliser reads the detector name from result file names up to the first '_', so a
+// streaming detector (whose results NAB's own tools may read) must not have one in its name.
+TEST(DetectorRegistryTest, StreamingNamesAreNabSafeAndConstructible) {
+  int streaming = 0;
+  for (const auto& d : ListDetectors()) {
+    if (d.multivariate) continue;
+    ++streaming;
+    EXPECT_EQ(d.name.find('_'), std::string::npos) << d.name;
+    EXPECT_TRUE(MakeStreamingDetector(d.name, StreamInfo{100, 0, 1}).ok()) << d.name;
+  }
+  EXPECT_GE(streaming, 2);
+  auto unknown = MakeStreamingDetector("nosuch", StreamInfo{});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("windowedGaussian"), std::string::npos);
 }
 
 }  // namespace
