@@ -48,6 +48,18 @@ struct InferenceSession::Impl {
   std::vector<void*> input_buffers;
   std::vector<std::array<int64_t, kMaxRank>> output_dims;
   size_t planned_bytes = 0;
+  // Shape inference is skipped when the inputs have the shapes of the last successful Run,
+  // unless some output shape depends on a value fed at Run (then it is redone every time).
+  bool value_dependent_shapes = false;
+  bool shapes_valid = false;
+  std::vector<Shape> last_input_shapes;
+  // The steps Run executes (those not folded), with their arguments built once: for a small
+  // model at batch 1 the per-step bookkeeping is a visible share of the time.
+  struct Ready {
+    RunFn run;
+    NodeArgs args;
+  };
+  std::vector<Ready> ready;
 
   Status Plan();
   Status Allocate(Tensor* t, const std::string& name);
@@ -97,6 +109,7 @@ Status InferenceSession::Impl::Plan() {
     index[in.name] = next++;
     EL_RETURN_IF_ERROR(Allocate(&v, in.name));
     input_buffers.push_back(v.data);
+    last_input_shapes.push_back(Shape{});
     v.data = nullptr;  // not known before Run
   }
   std::map<std::string, const onnx::ValueInfoProto*, std::less<>> declared;
@@ -125,6 +138,7 @@ Status InferenceSession::Impl::Plan() {
     }
     Status s = step.kernel->infer(args);
     if (s.code() == kNeedsValue) {
+      value_dependent_shapes = true;
       // The shape depends on a value fed at Run: use the declared shapes, checked again at Run.
       for (size_t o = 0; o < step.out.size(); ++o) {
         const std::string& name = node.output(static_cast<int>(o));
@@ -165,6 +179,12 @@ Status InferenceSession::Impl::Plan() {
   }
   for (auto& step : steps) {
     for (size_t o = 0; o < step.out.size(); ++o) step.out[o]->data = step.home[o];
+  }
+  // `steps` does not change from here on, so the spans into each step's in/out stay valid.
+  for (const auto& step : steps) {
+    if (step.folded) continue;
+    ready.push_back({step.kernel->run,
+                     NodeArgs{step.node, opset, step.in, step.out, ml_opset, step.state.get()}});
   }
   for (const auto& out : model.outputs()) output_values.push_back(index.at(out.name));
   output_dims.resize(output_values.size());
@@ -228,23 +248,40 @@ Status InferenceSession::Run(std::span<const TensorRef> inputs, std::span<Tensor
       std::memcpy(v.data, ref.data, static_cast<size_t>(n) * DTypeSize(v.dtype));
     }
   }
+  bool same_shapes = m.shapes_valid && !m.value_dependent_shapes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Shape& now = m.values[static_cast<size_t>(m.input_values[i])].shape;
+    Shape& last = m.last_input_shapes[i];
+    // Copied only when it changed: `now` was just written dim by dim, and reading it back as a
+    // whole (wider loads) stalls on store forwarding, a few percent of a batch-1 Run.
+    if (!(last == now)) {
+      same_shapes = false;
+      last = now;
+    }
+  }
+  m.shapes_valid = false;  // until this Run succeeds
   const int64_t opset = m.model.opset();
   const int64_t ml_opset = m.model.ml_opset();
-  for (const auto& step : m.steps) {
-    if (step.folded) continue;
-    NodeArgs args{step.node, opset, step.in, step.out, ml_opset, step.state.get()};
-    EL_RETURN_IF_ERROR(step.kernel->infer(args));
-    for (size_t o = 0; o < step.out.size(); ++o) {
-      const Tensor* t = step.out[o];
-      const int64_t n = t->shape.Count();
-      if (t->dtype != step.planned[o]) return NodeError(args, "output type differs from the plan");
-      if (n < 0 || n > t->capacity) {
-        return NodeError(args, "output shape " + ShapeString(t->shape) +
-                                   " exceeds the planned size (" + std::to_string(t->capacity) +
-                                   " elements)");
+  if (same_shapes) {
+    for (const Impl::Ready& r : m.ready) EL_RETURN_IF_ERROR(r.run(r.args));
+  } else {
+    for (const auto& step : m.steps) {
+      if (step.folded) continue;
+      NodeArgs args{step.node, opset, step.in, step.out, ml_opset, step.state.get()};
+      EL_RETURN_IF_ERROR(step.kernel->infer(args));
+      for (size_t o = 0; o < step.out.size(); ++o) {
+        const Tensor* t = step.out[o];
+        const int64_t n = t->shape.Count();
+        if (t->dtype != step.planned[o])
+          return NodeError(args, "output type differs from the plan");
+        if (n < 0 || n > t->capacity) {
+          return NodeError(args, "output shape " + ShapeString(t->shape) +
+                                     " exceeds the planned size (" + std::to_string(t->capacity) +
+                                     " elements)");
+        }
       }
+      EL_RETURN_IF_ERROR(step.kernel->run(args));
     }
-    EL_RETURN_IF_ERROR(step.kernel->run(args));
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& t = m.values[static_cast<size_t>(m.output_values[i])];
@@ -253,6 +290,7 @@ Status InferenceSession::Run(std::span<const TensorRef> inputs, std::span<Tensor
     outputs[i] = TensorRef{
         t.dtype, std::span<const int64_t>(dims.data(), static_cast<size_t>(t.shape.rank)), t.data};
   }
+  m.shapes_valid = true;
   return Status::Ok();
 }
 

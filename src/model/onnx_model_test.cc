@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -38,6 +39,10 @@ class ModelBuilder {
   }
   ModelBuilder& Output(const std::string& name) {
     model_.mutable_graph()->add_output()->set_name(name);
+    return *this;
+  }
+  ModelBuilder& DeclaredOutput(const std::string& name, Dims dims, int32_t type = 1) {
+    SetValue(model_.mutable_graph()->add_output(), name, dims, type);
     return *this;
   }
   ModelBuilder& Init(const std::string& name, Dims dims, std::vector<float> values) {
@@ -144,6 +149,39 @@ TEST(OnnxModel, RunsBatchesWithoutAllocating) {
   int64_t wrong[] = {2, 4};
   in.shape = wrong;
   EXPECT_FALSE(session->Run({&in, 1}, out).ok());
+
+  // After failed Runs, and when the shapes repeat (inference is then skipped), results stay right.
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    in.shape = shape2;
+    ASSERT_TRUE(session->Run({&in, 1}, out).ok());
+    EXPECT_EQ(out[0].shape[0], 2);
+    EXPECT_FLOAT_EQ(static_cast<const float*>(out[0].data)[2], 10.5f);
+    in.shape = shape4;
+    ASSERT_TRUE(session->Run({&in, 1}, out).ok());
+    EXPECT_EQ(out[0].shape[0], 4);
+    EXPECT_FLOAT_EQ(static_cast<const float*>(out[0].data)[6], 0.5f);
+  }
+}
+
+TEST(OnnxModel, ValueDependentShapesAreInferredEveryRun) {
+  // y = Reshape(x, s) with s fed at Run: the same input shapes can give different output shapes.
+  ModelBuilder b;
+  b.Input("x", {6}).Input("s", {2}, 7).DeclaredOutput("y", {-1, -1});
+  b.Node("Reshape", {"x", "s"}, {"y"});
+  auto model = b.Load();
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto session = InferenceSession::Create(*model, 6);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  std::vector<float> x = {1, 2, 3, 4, 5, 6};
+  int64_t xs[] = {6}, ss[] = {2};
+  std::vector<TensorRef> out(1);
+  for (auto dims : {std::array<int64_t, 2>{2, 3}, std::array<int64_t, 2>{3, 2}}) {
+    TensorRef in[2] = {{DType::kFloat, xs, x.data()}, {DType::kInt64, ss, dims.data()}};
+    ASSERT_TRUE(session->Run(in, out).ok());
+    ASSERT_EQ(out[0].shape.size(), 2u);
+    EXPECT_EQ(out[0].shape[0], dims[0]);
+    EXPECT_EQ(out[0].shape[1], dims[1]);
+  }
 }
 
 TEST(OnnxModel, TruncatedAndRandomBytesFailCleanly) {

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "model/ops.h"
 
@@ -31,27 +33,50 @@ inline void StoreV4(float* p, V4 v) { std::memcpy(p, &v, sizeof v); }
 // apart). The tile's sums stay in registers for the whole k loop, so each loaded B vector is
 // used R times and O is written once. The plain i-p-j loop this replaced re-read and re-wrote O
 // for every p and was 1.4-5x slower on the PCA shapes of bench/dense_bench.cc (26x for n = 1).
+// A single row (batch 1) gives only W chains of dependent adds, each k adds long, so its sums
+// are split over kSplit interleaved slices of k and added at the end: for k = 128 the chain
+// latency, not the arithmetic, had made batch-1 MatMul 2-4x slower. (A row's last bits may
+// therefore differ between a batch of 1 and a larger one.)
 template <int R, int W>
 inline void MatMulTile(const float* a, int64_t lda, const float* b, int64_t n, float* o,
                        int64_t k) {
-  V4 acc[R][W] = {};
-  for (int64_t p = 0; p < k; ++p) {
-    V4 bv[W];
-    for (int w = 0; w < W; ++w) bv[w] = LoadV4(b + p * n + 4 * w);
+  constexpr int kSplit = R > 1 ? 1 : W >= 4 ? 2 : 4;
+  V4 acc[kSplit][R][W] = {};
+  int64_t p = 0;
+  for (; p + kSplit <= k; p += kSplit) {
+    for (int s = 0; s < kSplit; ++s) {
+      V4 bv[W];
+      for (int w = 0; w < W; ++w) bv[w] = LoadV4(b + (p + s) * n + 4 * w);
+      for (int r = 0; r < R; ++r) {
+        const float av = a[r * lda + p + s];
+        for (int w = 0; w < W; ++w) acc[s][r][w] += av * bv[w];
+      }
+    }
+  }
+  for (; p < k; ++p) {
     for (int r = 0; r < R; ++r) {
       const float av = a[r * lda + p];
-      for (int w = 0; w < W; ++w) acc[r][w] += av * bv[w];
+      for (int w = 0; w < W; ++w) acc[0][r][w] += av * LoadV4(b + p * n + 4 * w);
     }
   }
   for (int r = 0; r < R; ++r) {
-    for (int w = 0; w < W; ++w) StoreV4(o + r * n + 4 * w, acc[r][w]);
+    for (int w = 0; w < W; ++w) {
+      V4 sum = acc[0][r][w];
+      if constexpr (kSplit == 2) sum += acc[1][r][w];
+      if constexpr (kSplit == 4) sum = (sum + acc[1][r][w]) + (acc[2][r][w] + acc[3][r][w]);
+      StoreV4(o + r * n + 4 * w, sum);
+    }
   }
 }
 
-// R rows of O: column tiles of 8 and 4, then single columns.
+// R rows of O: column tiles of 16 (for R <= 2, so the 4·R sums and 4 B vectors fit in 16 SSE
+// registers), 8 and 4, then single columns.
 template <int R>
 void MatMulRows(const float* a, int64_t k, const float* b, int64_t n, float* o) {
   int64_t j = 0;
+  if constexpr (R <= 2) {
+    for (; j + 16 <= n; j += 16) MatMulTile<R, 4>(a, k, b + j, n, o + j, k);
+  }
   for (; j + 8 <= n; j += 8) MatMulTile<R, 2>(a, k, b + j, n, o + j, k);
   for (; j + 4 <= n; j += 4) MatMulTile<R, 1>(a, k, b + j, n, o + j, k);
   for (; j < n; ++j) {
@@ -82,8 +107,13 @@ void MatMulKernel(const float* A, const float* B, float* O, int64_t m, int64_t k
     }
     return;
   }
+  // 2 x 16 tiles measured ~10 % faster than 4 x 8 for n >= 16; 4 x 8 is faster below.
   int64_t i = 0;
-  for (; i + 4 <= m; i += 4) MatMulRows<4>(A + i * k, k, B, n, O + i * n);
+  if (n >= 16) {
+    for (; i + 2 <= m; i += 2) MatMulRows<2>(A + i * k, k, B, n, O + i * n);
+  } else {
+    for (; i + 4 <= m; i += 4) MatMulRows<4>(A + i * k, k, B, n, O + i * n);
+  }
   for (; i < m; ++i) MatMulRows<1>(A + i * k, k, B, n, O + i * n);
 }
 
@@ -119,6 +149,10 @@ Status RunMatMul(const NodeArgs& a) {
   const int xbr = std::max(0, x.rank - 2);
   const int ybr = std::max(0, y.rank - 2);
   const int br = std::max(xbr, ybr);
+  if (br == 0) {  // plain matrices, the common case: none of the batch bookkeeping below
+    MatMulKernel(a.in[0]->As<float>(), a.in[1]->As<float>(), a.out[0]->As<float>(), m, k, n);
+    return Status::Ok();
+  }
   Shape batch{br, {}};
   int64_t batches = 1;
   for (int i = 0; i < br; ++i) {
@@ -250,10 +284,45 @@ Status RunSoftmax(const NodeArgs& a) {
 
 enum class Red { kSum, kMean, kMax, kMin, kProd, kSumSquare, kL1, kL2, kLogSum, kLogSumExp };
 
+// The `axes` attribute decoded once per session, with the reduced dims it gives for the input
+// rank seen while planning: looking the attribute up by name and normalizing the axes on every
+// Run was a fifth of a batch-1 PCA model's time.
+struct ReduceAxes {
+  std::vector<int64_t> axes;
+  int rank = -1;  // the rank `mask` is for; -1: none (recomputed every time)
+  std::array<bool, kMaxRank> mask{};
+};
+
+template <Red op>
+Status ReducedDims(const NodeArgs& a, std::array<bool, kMaxRank>* mask);
+
+template <Red op>
+Result<std::shared_ptr<const void>> PrepareReduce(const NodeArgs& a) {
+  auto state = std::make_shared<ReduceAxes>();
+  if (const auto* attr = FindAttr(a, "axes")) {
+    state->axes.assign(attr->ints().begin(), attr->ints().end());
+  }
+  // ReduceSum-13 takes its axes from input 1, which may change between runs. Invalid axes are
+  // left for infer to report.
+  std::array<bool, kMaxRank> mask{};
+  NodeArgs with_axes = a;
+  with_axes.state = state.get();
+  if (!(op == Red::kSum && a.opset >= 13) && ReducedDims<op>(with_axes, &mask).ok()) {
+    state->rank = a.in[0]->shape.rank;
+    state->mask = mask;
+  }
+  return std::shared_ptr<const void>(std::move(state));
+}
+
 // Which dims are reduced; axes come from the attribute, or from input 1 for ReduceSum-13.
 template <Red op>
 Status ReducedDims(const NodeArgs& a, std::array<bool, kMaxRank>* mask) {
   const int rank = a.in[0]->shape.rank;
+  const auto* prepared = static_cast<const ReduceAxes*>(a.state);
+  if (prepared != nullptr && prepared->rank == rank) {
+    *mask = prepared->mask;
+    return Status::Ok();
+  }
   bool axes_input = op == Red::kSum && a.opset >= 13;
   mask->fill(false);
   int n = 0;
@@ -273,6 +342,8 @@ Status ReducedDims(const NodeArgs& a, std::array<bool, kMaxRank>* mask) {
       for (int64_t i = 0; i < a.in[1]->shape[0]; ++i)
         EL_RETURN_IF_ERROR(add(a.in[1]->As<int64_t>()[i]));
     }
+  } else if (prepared != nullptr) {
+    for (int64_t ax : prepared->axes) EL_RETURN_IF_ERROR(add(ax));
   } else if (const auto* attr = FindAttr(a, "axes")) {
     for (int64_t ax : attr->ints()) EL_RETURN_IF_ERROR(add(ax));
   }
@@ -310,28 +381,24 @@ Status RunReduce(const NodeArgs& a) {
   std::array<bool, kMaxRank> mask{};
   EL_RETURN_IF_ERROR(ReducedDims<op>(a, &mask));
   const Shape& s = a.in[0]->shape;
-  std::array<int64_t, kMaxRank> ostride{};
-  int64_t stride = 1;
-  for (int i = s.rank - 1; i >= 0; --i) {
-    auto iu = static_cast<size_t>(i);
-    ostride[iu] = mask[iu] ? 0 : stride;
-    if (!mask[iu]) stride *= s[i];
-  }
-  const int64_t in_n = s.Count();
-  const int64_t out_n = a.out[0]->shape.Count();
-  const int64_t per = out_n > 0 ? in_n / out_n : 0;
   float* o = a.out[0]->As<float>();
   const float* x = a.in[0]->As<float>();
   // Fast path for sums over the innermost dims (e.g. axis 1 of [N, F]): each output is a sum
-  // over one contiguous run, with 8 partial sums so it vectorizes.
+  // over one contiguous run, with 8 partial sums so it vectorizes. Checked before any other
+  // bookkeeping, which at batch 1 costs more than the sum.
   if constexpr (op == Red::kSum || op == Red::kMean || op == Red::kSumSquare || op == Red::kL2) {
     int first = s.rank;
     while (first > 0 && mask[static_cast<size_t>(first - 1)]) --first;
     bool suffix = first < s.rank;
-    for (int d = 0; d < first; ++d) suffix = suffix && !mask[static_cast<size_t>(d)];
-    if (suffix && in_n > 0 && out_n > 0) {
+    int64_t rows = 1, per = 1;
+    for (int d = 0; d < first; ++d) {
+      suffix = suffix && !mask[static_cast<size_t>(d)];
+      rows *= s[d];
+    }
+    for (int d = first; d < s.rank; ++d) per *= s[d];
+    if (suffix && rows > 0 && per > 0) {
       constexpr bool kSquares = op == Red::kSumSquare || op == Red::kL2;
-      for (int64_t r = 0; r < out_n; ++r) {
+      for (int64_t r = 0; r < rows; ++r) {
         const float* row = x + r * per;
         V4 acc0 = {}, acc1 = {};
         int64_t i = 0;
@@ -350,6 +417,16 @@ Status RunReduce(const NodeArgs& a) {
       return Status::Ok();
     }
   }
+  std::array<int64_t, kMaxRank> ostride{};
+  int64_t stride = 1;
+  for (int i = s.rank - 1; i >= 0; --i) {
+    auto iu = static_cast<size_t>(i);
+    ostride[iu] = mask[iu] ? 0 : stride;
+    if (!mask[iu]) stride *= s[i];
+  }
+  const int64_t in_n = s.Count();
+  const int64_t out_n = a.out[0]->shape.Count();
+  const int64_t per = out_n > 0 ? in_n / out_n : 0;
   constexpr float kInf = std::numeric_limits<float>::infinity();
   float init = op == Red::kMax ? -kInf : op == Red::kMin ? kInf : op == Red::kProd ? 1.0f : 0.0f;
   for (int64_t i = 0; i < out_n; ++i) o[i] = init;
@@ -382,6 +459,13 @@ Status RunReduce(const NodeArgs& a) {
   return Status::Ok();
 }
 
+template <Red op>
+OpKernel Reduction(int max_inputs = 1) {
+  OpKernel k{&InferReduce<op>, &RunReduce<op>, 1, max_inputs, 1};
+  k.prepare = &PrepareReduce<op>;
+  return k;
+}
+
 }  // namespace
 
 void RegisterLinalgOps(RegisterFn reg) {
@@ -389,16 +473,16 @@ void RegisterLinalgOps(RegisterFn reg) {
   reg("Gemm", {&InferGemm, &RunGemm, 2, 3, 1});
   reg("Softmax", {&InferSoftmax<false>, &RunSoftmax<false>, 1, 1, 1});
   reg("LogSoftmax", {&InferSoftmax<true>, &RunSoftmax<true>, 1, 1, 1});
-  reg("ReduceSum", {&InferReduce<Red::kSum>, &RunReduce<Red::kSum>, 1, 2, 1});
-  reg("ReduceMean", {&InferReduce<Red::kMean>, &RunReduce<Red::kMean>, 1, 1, 1});
-  reg("ReduceMax", {&InferReduce<Red::kMax>, &RunReduce<Red::kMax>, 1, 1, 1});
-  reg("ReduceMin", {&InferReduce<Red::kMin>, &RunReduce<Red::kMin>, 1, 1, 1});
-  reg("ReduceProd", {&InferReduce<Red::kProd>, &RunReduce<Red::kProd>, 1, 1, 1});
-  reg("ReduceSumSquare", {&InferReduce<Red::kSumSquare>, &RunReduce<Red::kSumSquare>, 1, 1, 1});
-  reg("ReduceL1", {&InferReduce<Red::kL1>, &RunReduce<Red::kL1>, 1, 1, 1});
-  reg("ReduceL2", {&InferReduce<Red::kL2>, &RunReduce<Red::kL2>, 1, 1, 1});
-  reg("ReduceLogSum", {&InferReduce<Red::kLogSum>, &RunReduce<Red::kLogSum>, 1, 1, 1});
-  reg("ReduceLogSumExp", {&InferReduce<Red::kLogSumExp>, &RunReduce<Red::kLogSumExp>, 1, 1, 1});
+  reg("ReduceSum", Reduction<Red::kSum>(2));
+  reg("ReduceMean", Reduction<Red::kMean>());
+  reg("ReduceMax", Reduction<Red::kMax>());
+  reg("ReduceMin", Reduction<Red::kMin>());
+  reg("ReduceProd", Reduction<Red::kProd>());
+  reg("ReduceSumSquare", Reduction<Red::kSumSquare>());
+  reg("ReduceL1", Reduction<Red::kL1>());
+  reg("ReduceL2", Reduction<Red::kL2>());
+  reg("ReduceLogSum", Reduction<Red::kLogSum>());
+  reg("ReduceLogSumExp", Reduction<Red::kLogSumExp>());
 }
 
 }  // namespace edgeloop::model
