@@ -8,16 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "eval/eval_test_util.h"
 #include "eval/result_files.h"
 
 namespace edgeloop::eval {
 namespace {
 namespace fs = std::filesystem;
-
-void Write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 std::string Read(const fs::path& p) {
   std::ifstream in(p);

@@ -7,14 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "eval/eval_test_util.h"
+
 namespace edgeloop::eval {
 namespace {
 namespace fs = std::filesystem;
-
-void Write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 // SKAB's format: `;`-separated, datetime first, one row per second. x is 1 on `high` rows.
 std::string SkabCsv(int rows, std::vector<int> high, std::vector<int> anomaly,
