@@ -8,7 +8,7 @@
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 60
-FUZZERS := plant_config_fuzzer duration_fuzzer mat_fuzzer csv_fuzzer onnx_model_fuzzer
+FUZZERS := plant_config_fuzzer duration_fuzzer mat_fuzzer csv_fuzzer mqtt_json_fuzzer onnx_model_fuzzer sparkplug_fuzzer
 
 deps:
 	@bash scripts/install-deps.sh

@@ -16,6 +16,8 @@ PACKAGES=(
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   # trainers (src/train): gradient-boosted trees through XGBoost's C API
   libxgboost-dev
+  # MQTT JSON payload decoder (src/ingest/mqtt_json.cc)
+  libsimdjson-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )

@@ -104,9 +104,10 @@ bool ReadDigits(std::string_view s, size_t& pos, size_t digits, int& out) {
   return true;
 }
 
-// "YYYY-MM-DD", "YYYY-MM-DD[T ]hh:mm[:ss[.fraction]][Z|±hh:mm|±hhmm]": UTC unless an offset says
-// otherwise. Fractions beyond nanoseconds are cut.
-bool ParseIsoTime(std::string_view s, Timestamp& out) {
+}  // namespace
+
+// Shared with the MQTT JSON decoder through internal.h.
+bool internal::ParseIsoTime(std::string_view s, Timestamp& out) {
   using namespace std::chrono;
   size_t pos = 0;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
@@ -163,6 +164,8 @@ bool ParseIsoTime(std::string_view s, Timestamp& out) {
   return true;
 }
 
+namespace {
+
 // Seconds since the Unix epoch, or an ISO-8601 date-time.
 bool ParseTime(std::string_view s, Timestamp& out) {
   double secs = 0;
@@ -172,7 +175,7 @@ bool ParseTime(std::string_view s, Timestamp& out) {
     out = Timestamp(std::chrono::nanoseconds(std::llround(secs * 1e9)));
     return true;
   }
-  return ParseIsoTime(s, out);
+  return internal::ParseIsoTime(s, out);
 }
 
 // A cell for an error message: bounded, so a binary file does not produce a megabyte message.

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "ingest/signal_file.h"
 
@@ -20,6 +22,11 @@ struct MatLimits {
 
 Result<SignalTable> ParseMatWithLimits(std::span<const uint8_t> bytes, std::string source,
                                        const MatLimits& limits);
+
+// "YYYY-MM-DD" or "YYYY-MM-DD[T ]hh:mm[:ss[.fraction]][Z|±hh:mm|±hhmm]", UTC unless an offset
+// says otherwise; fractions beyond nanoseconds are cut. False when malformed or outside the
+// int64-nanosecond range (1677..2262). Used by the CSV reader and the MQTT JSON decoder.
+bool ParseIsoTime(std::string_view s, Timestamp& out);
 
 // The whole file as bytes; NotFound when it does not exist, IoError when it cannot be read.
 Result<std::string> ReadWholeFile(const std::string& path);
