@@ -18,6 +18,10 @@ PACKAGES=(
   libxgboost-dev
   # MQTT JSON payload decoder (src/ingest/mqtt_json.cc)
   libsimdjson-dev
+  # uplink HTTP client and the test hub (src/uplink)
+  libcpp-httplib-dev
+  # Modbus TCP poller (src/ingest/modbus_poller.cc) and its test server
+  libmodbus-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )
