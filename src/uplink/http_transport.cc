@@ -1,0 +1,41 @@
+#include "uplink/http_transport.h"
+
+#include <httplib.h>
+
+namespace edgeloop::uplink {
+namespace {
+
+class HttpTransport final : public Transport {
+ public:
+  HttpTransport(const std::string& host, int port, std::chrono::milliseconds timeout)
+      : client_(host, port) {
+    client_.set_connection_timeout(timeout);
+    client_.set_read_timeout(timeout);
+    client_.set_write_timeout(timeout);
+    client_.set_keep_alive(true);
+  }
+
+  Result<HttpResponse> Post(const std::string& path,
+                            const std::vector<std::pair<std::string, std::string>>& headers,
+                            const std::string& body, const std::string& content_type) override {
+    httplib::Headers h;
+    for (const auto& [k, v] : headers) h.emplace(k, v);
+    httplib::Result res = client_.Post(path, h, body, content_type);
+    if (!res) {
+      return Unavailable("POST " + path + " failed: " + httplib::to_string(res.error()));
+    }
+    return HttpResponse{res->status, res->body};
+  }
+
+ private:
+  httplib::Client client_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> MakeHttpTransport(const std::string& host, int port,
+                                             std::chrono::milliseconds timeout) {
+  return std::make_unique<HttpTransport>(host, port, timeout);
+}
+
+}  // namespace edgeloop::uplink
