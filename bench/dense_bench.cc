@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "model/interpreter.h"
 #include "model/onnx_model.h"
 #include "train/pca.h"
@@ -215,35 +216,6 @@ std::string CaseName(const char* engine, Size s, int batch) {
          std::to_string(s.components) + "/batch" + std::to_string(batch);
 }
 
-// Prints as usual and remembers each case's median rows/s (or its single run's rate).
-class RateCapturingReporter : public benchmark::ConsoleReporter {
- public:
-  // Plain text (no colour codes), so the summary lines can be grepped from logs.
-  RateCapturingReporter() : ConsoleReporter(OO_None) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      auto it = run.counters.find("items_per_second");
-      if (it == run.counters.end()) continue;
-      const std::string& name = run.run_name.function_name;
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        median_[name] = it->second.value;
-      } else if (run.run_type == Run::RT_Iteration && !median_.contains(name)) {
-        single_[name] = it->second.value;
-      }
-    }
-  }
-  double RowsPerSecond(const std::string& name) const {
-    if (auto it = median_.find(name); it != median_.end()) return it->second;
-    if (auto it = single_.find(name); it != single_.end()) return it->second;
-    return 0;
-  }
-
- private:
-  std::map<std::string, double> median_, single_;
-};
-
 double PeakRssMiB() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -279,17 +251,7 @@ void ReportMemory() {
 
 int main(int argc, char** argv) {
   using edgeloop::CaseName;
-  // Our defaults go first so that the same flags given on the command line override them.
-  std::vector<char*> args = {argv[0]};
-  std::string repetitions = "--benchmark_repetitions=5";
-  std::string aggregates_only = "--benchmark_report_aggregates_only=true";
-  args.push_back(repetitions.data());
-  args.push_back(aggregates_only.data());
-  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
-  int args_count = static_cast<int>(args.size());
-  args.push_back(nullptr);
-  benchmark::Initialize(&args_count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(args_count, args.data())) return 1;
+  if (!edgeloop::bench::InitBenchmarks(argc, argv)) return 1;
 
   edgeloop::ReportMemory();
   for (edgeloop::Size s : edgeloop::kSizes) {
@@ -300,15 +262,16 @@ int main(int argc, char** argv) {
                                    batch);
     }
   }
-  edgeloop::RateCapturingReporter reporter;
+  // Plain text (no colour codes), so the summary lines can be grepped from logs.
+  edgeloop::bench::MedianCapturingReporter reporter(benchmark::ConsoleReporter::OO_None);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
   // One line per size and batch: throughput ratio interpreter / Eigen (floor 0.8).
   for (edgeloop::Size s : edgeloop::kSizes) {
     for (int batch : edgeloop::kBatches) {
-      const double ours = reporter.RowsPerSecond(CaseName("interpreter", s, batch));
-      const double eigen = reporter.RowsPerSecond(CaseName("eigen", s, batch));
+      const double ours = reporter.ItemsPerSecond(CaseName("interpreter", s, batch));
+      const double eigen = reporter.ItemsPerSecond(CaseName("eigen", s, batch));
       if (ours <= 0 || eigen <= 0) continue;
       std::printf(
           "pca F=%d k=%d batch %d: interpreter %.3g rows/s | eigen %.3g rows/s | "

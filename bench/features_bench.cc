@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "common/asset.h"
 #include "common/clock.h"
 #include "common/sample.h"
@@ -168,57 +169,18 @@ BENCHMARK(BM_FullAnalysis)->Unit(benchmark::kMillisecond);
 
 // Prints as usual and remembers each benchmark's median real time per window (or its single
 // run's time when repetitions are 1 and there is no median).
-class MedianCapturingReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const std::string& name = run.run_name.function_name;
-      const double seconds =
-          run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        median_seconds_[name] = seconds;
-      } else if (run.run_type == Run::RT_Iteration && !median_seconds_.contains(name)) {
-        single_seconds_[name] = seconds;
-      }
-    }
-  }
-
-  // Real seconds per window, 0 if the benchmark did not run.
-  double SecondsPerWindow(const std::string& name) const {
-    if (auto it = median_seconds_.find(name); it != median_seconds_.end()) return it->second;
-    if (auto it = single_seconds_.find(name); it != single_seconds_.end()) return it->second;
-    return 0.0;
-  }
-
- private:
-  std::map<std::string, double> median_seconds_;
-  std::map<std::string, double> single_seconds_;
-};
 
 }  // namespace
 }  // namespace edgeloop::dsp
 
 int main(int argc, char** argv) {
-  // Our defaults go first so that the same flags given on the command line override them.
-  std::vector<char*> args = {argv[0]};
-  std::string repetitions = "--benchmark_repetitions=5";
-  std::string aggregates_only = "--benchmark_report_aggregates_only=true";
-  args.push_back(repetitions.data());
-  args.push_back(aggregates_only.data());
-  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
-  int args_count = static_cast<int>(args.size());
-  args.push_back(nullptr);
-
-  benchmark::Initialize(&args_count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(args_count, args.data())) return 1;
-  edgeloop::dsp::MedianCapturingReporter reporter;
+  if (!edgeloop::bench::InitBenchmarks(argc, argv)) return 1;
+  edgeloop::bench::MedianCapturingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
-  const double fftw_s = reporter.SecondsPerWindow("BM_FftwExecuteOnly");
-  const double features_s = reporter.SecondsPerWindow("BM_VibrationFeatures");
+  const double fftw_s = reporter.SecondsPerIteration("BM_FftwExecuteOnly");
+  const double features_s = reporter.SecondsPerIteration("BM_VibrationFeatures");
   if (fftw_s <= 0.0 || features_s <= 0.0) {
     std::printf("summary needs both BM_FftwExecuteOnly and BM_VibrationFeatures to run\n");
     return 0;
@@ -230,7 +192,7 @@ int main(int argc, char** argv) {
       "FFTW execute | channels at 25.6 kHz per core: %.0f\n",
       features_rate / 1e6, samples / fftw_s / 1e6, features_s / fftw_s,
       std::floor(features_rate / edgeloop::dsp::kRateHz));
-  const double gate_s = reporter.SecondsPerWindow("BM_QualityGateAndFeatures");
+  const double gate_s = reporter.SecondsPerIteration("BM_QualityGateAndFeatures");
   if (gate_s > 0.0) {
     // The floor: quality gate + features for 100 channels at 25.6 kHz on one core.
     const double channels = std::floor(samples / gate_s / edgeloop::dsp::kRateHz);
@@ -239,12 +201,12 @@ int main(int argc, char** argv) {
         "25.6 kHz per core: %.0f (goal >= 100: %s)\n",
         samples / gate_s / 1e6, gate_s / fftw_s, channels, channels >= 100 ? "met" : "MISSED");
   }
-  const double extended_s = reporter.SecondsPerWindow("BM_VibrationFeaturesExtended");
+  const double extended_s = reporter.SecondsPerIteration("BM_VibrationFeaturesExtended");
   if (extended_s > 0.0) {
     std::printf("extended features: %.1f Msamples/s | cost = %.2f x FFTW execute\n",
                 samples / extended_s / 1e6, extended_s / fftw_s);
   }
-  const double analysis_s = reporter.SecondsPerWindow("BM_FullAnalysis");
+  const double analysis_s = reporter.SecondsPerIteration("BM_FullAnalysis");
   if (analysis_s > 0.0) {
     // The analysis runs on a slower cadence: how many 1 s windows per channel and minute one core
     // can afford at 100 channels.

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "model/interpreter.h"
 #include "model/onnx_model.h"
 #include "train/dataset.h"
@@ -225,36 +226,6 @@ BENCHMARK(BM_IsolationForestOurs)
     ->Arg(1024)
     ->Unit(benchmark::kMicrosecond);
 
-// Prints as usual and remembers each benchmark's median rows/s (or its single run's when there
-// is no median), keyed "function/args".
-class MedianCapturingReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const std::string key = run.run_name.function_name + "/" + run.run_name.args;
-      const auto it = run.counters.find("items_per_second");
-      if (it == run.counters.end()) continue;
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        median_[key] = it->second.value;
-      } else if (run.run_type == Run::RT_Iteration && !median_.contains(key)) {
-        single_[key] = it->second.value;
-      }
-    }
-  }
-
-  double RowsPerSecond(const std::string& key) const {
-    if (auto it = median_.find(key); it != median_.end()) return it->second;
-    if (auto it = single_.find(key); it != single_.end()) return it->second;
-    return 0.0;
-  }
-
- private:
-  std::map<std::string, double> median_;
-  std::map<std::string, double> single_;
-};
-
 double MiB(double kib) { return kib / 1024.0; }
 
 // VmRSS of this process in KiB (0 if /proc is unavailable).
@@ -308,17 +279,7 @@ int main(int argc, char** argv) {
   eb::g_rows = new std::vector<float>(pool.x.begin(), pool.x.end());
   const std::string footprint = eb::MeasureFootprint();
 
-  // Our defaults go first so that the same flags given on the command line override them.
-  std::vector<char*> args = {argv[0]};
-  std::string repetitions = "--benchmark_repetitions=5";
-  std::string aggregates_only = "--benchmark_report_aggregates_only=true";
-  args.push_back(repetitions.data());
-  args.push_back(aggregates_only.data());
-  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
-  int args_count = static_cast<int>(args.size());
-  args.push_back(nullptr);
-  benchmark::Initialize(&args_count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(args_count, args.data())) return 1;
+  if (!eb::InitBenchmarks(argc, argv)) return 1;
   eb::MedianCapturingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
@@ -326,8 +287,8 @@ int main(int argc, char** argv) {
   for (int rounds : eb::kRounds) {
     for (int64_t batch : eb::kBatches) {
       const std::string a = "rounds:" + std::to_string(rounds) + "/batch:" + std::to_string(batch);
-      const double ours = reporter.RowsPerSecond("BM_GbdtOurs/" + a);
-      const double xgb = reporter.RowsPerSecond("BM_GbdtXgboost/" + a);
+      const double ours = reporter.ItemsPerSecond("BM_GbdtOurs/" + a);
+      const double xgb = reporter.ItemsPerSecond("BM_GbdtXgboost/" + a);
       if (ours <= 0 || xgb <= 0) continue;
       const double ratio = ours / xgb;
       std::printf(
@@ -341,7 +302,7 @@ int main(int argc, char** argv) {
   }
   for (int64_t batch : eb::kBatches) {
     const double ours =
-        reporter.RowsPerSecond("BM_IsolationForestOurs/batch:" + std::to_string(batch));
+        reporter.ItemsPerSecond("BM_IsolationForestOurs/batch:" + std::to_string(batch));
     if (ours <= 0) continue;
     std::printf("iforest %d trees (psi 256, %zu features), batch %4lld: ours %.0f rows/s\n",
                 eb::kForestTrees, eb::kFeatures, static_cast<long long>(batch), ours);
