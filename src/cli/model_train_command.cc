@@ -116,7 +116,7 @@ void AddLabelledMetrics(const std::vector<double>& scores, const train::Dataset&
   if (auc.ok()) (*metrics)["validation_labelled"]["roc_auc"] = *auc;
 }
 
-Result<std::string> TrainPca(const TrainArgs& a, const train::Dataset& all) {
+Result<std::string> RunPcaTrainer(const TrainArgs& a, const train::Dataset& all) {
   EL_ASSIGN_OR_RETURN(auto split, SplitForAnomaly(all, a.validation_fraction));
   train::PcaOptions o{a.components, a.explained_variance, a.confidence};
   EL_ASSIGN_OR_RETURN(auto m, train::TrainPca(split.fit, o));
@@ -135,7 +135,7 @@ Result<std::string> TrainPca(const TrainArgs& a, const train::Dataset& all) {
   return train::ExportPca(m);
 }
 
-Result<std::string> TrainIforest(const TrainArgs& a, const train::Dataset& all) {
+Result<std::string> RunIforestTrainer(const TrainArgs& a, const train::Dataset& all) {
   EL_ASSIGN_OR_RETURN(auto split, SplitForAnomaly(all, a.validation_fraction));
   train::IsolationForestOptions o;
   o.trees = a.trees;
@@ -157,7 +157,7 @@ Result<std::string> TrainIforest(const TrainArgs& a, const train::Dataset& all) 
   return train::ExportIsolationForest(f);
 }
 
-Result<std::string> TrainGbdt(const TrainArgs& a, const train::Dataset& all) {
+Result<std::string> RunGbdtTrainer(const TrainArgs& a, const train::Dataset& all) {
   train::GbdtOptions o;
   o.rounds = a.rounds;
   o.max_depth = a.max_depth;
@@ -185,9 +185,9 @@ int RunTrain(const TrainArgs& a) {
   if (!all.ok()) return Fail(all.status());
   std::fprintf(stderr, "read %zu rows x %zu features from %s\n", all->rows(), all->cols(),
                all->source.c_str());
-  Result<std::string> bytes = a.trainer == "pca"       ? TrainPca(a, *all)
-                              : a.trainer == "iforest" ? TrainIforest(a, *all)
-                                                       : TrainGbdt(a, *all);
+  Result<std::string> bytes = a.trainer == "pca"       ? RunPcaTrainer(a, *all)
+                              : a.trainer == "iforest" ? RunIforestTrainer(a, *all)
+                                                       : RunGbdtTrainer(a, *all);
   if (!bytes.ok()) return Fail(bytes.status());
   if (!a.spectrum_file.empty()) {
     auto table = ingest::ReadSignalFile(a.spectrum_file);
@@ -280,25 +280,37 @@ int RunEval(const EvalArgs& a) {
   }
   nlohmann::json report = {
       {"model", a.model}, {"task", meta->task}, {"files", nlohmann::json::array()}};
+  // Each file is scored once; the total's metrics reuse those scores.
   std::vector<train::Dataset> parts;
+  std::vector<train::OutputColumn> total_cols;
+  auto evaluate = [&](const std::vector<train::OutputColumn>& cols, const train::Dataset& d,
+                      const std::string& name) -> Status {
+    auto j = meta->task == "classification" ? EvalClassifier(*meta, cols, d)
+                                            : EvalAnomaly(*meta, a, cols, d);
+    if (!j.ok()) return j.status();
+    (*j)["file"] = name;
+    (*j)["rows"] = d.rows();
+    report["files"].push_back(*j);
+    return Status::Ok();
+  };
   for (const auto& f : a.data) {
     auto d = train::ReadDataset(f, train::OptionsForModel(*m, a.label, {}));
     if (!d.ok()) return Fail(d.status());
+    auto cols = train::RunModelOnDataset(*m, *d);
+    if (!cols.ok()) return Fail(cols.status());
+    if (Status s = evaluate(*cols, *d, f); !s.ok()) return Fail(s);
+    if (total_cols.empty()) total_cols.resize(cols->size());
+    for (size_t c = 0; c < cols->size(); ++c) {
+      total_cols[c].name = (*cols)[c].name;
+      auto& v = total_cols[c].values;
+      v.insert(v.end(), (*cols)[c].values.begin(), (*cols)[c].values.end());
+    }
     parts.push_back(std::move(*d));
   }
-  auto all = train::Concat(parts);
-  if (!all.ok()) return Fail(all.status());
-  parts.push_back(std::move(*all));  // the last entry is the total
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i + 1 == parts.size() && parts.size() == 2) break;  // one file: its total is itself
-    auto cols = train::RunModelOnDataset(*m, parts[i]);
-    if (!cols.ok()) return Fail(cols.status());
-    auto j = meta->task == "classification" ? EvalClassifier(*meta, *cols, parts[i])
-                                            : EvalAnomaly(*meta, a, *cols, parts[i]);
-    if (!j.ok()) return Fail(j.status());
-    (*j)["file"] = i + 1 == parts.size() ? std::string("total") : a.data[i];
-    (*j)["rows"] = parts[i].rows();
-    report["files"].push_back(*j);
+  if (parts.size() > 1) {
+    auto all = train::Concat(parts);
+    if (!all.ok()) return Fail(all.status());
+    if (Status s = evaluate(total_cols, *all, "total"); !s.ok()) return Fail(s);
   }
   if (a.json) {
     fmt::print("{}\n", report.dump(2));
