@@ -3,12 +3,21 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "common/status.h"
 
 namespace edgeloop::cli {
 
 inline constexpr std::string_view kVersion = EDGELOOP_VERSION;
+
+// Prints "error: <message>" to stderr and returns exit code 1.
+inline int Fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.message().c_str());
+  return 1;
+}
 
 void AddVersionCommand(CLI::App& app, int& exit_code);
 // `log_level` is the global --log-level value (empty = command's default).

@@ -147,11 +147,6 @@ void PrintInspect(const nlohmann::json& j) {
              m["reference_histograms"].size(), m["reference_spectrum"].size());
 }
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.message().c_str());
-  return 1;
-}
-
 Result<model::OnnxModel> LoadModel(const std::string& path) {
   return model::OnnxModel::FromFile(path);
 }

@@ -28,11 +28,6 @@
 namespace edgeloop::cli {
 namespace {
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "error: %s\n", s.message().c_str());
-  return 1;
-}
-
 Result<train::Dataset> ReadAll(const std::vector<std::string>& files,
                                const train::DatasetOptions& options) {
   std::vector<train::Dataset> parts;
