@@ -22,6 +22,11 @@ PACKAGES=(
   libcpp-httplib-dev
   # Modbus TCP poller (src/ingest/modbus_poller.cc) and its test server
   libmodbus-dev
+  # MQTT sources and the local alert topic (src/ingest/mqtt_client.cc); mosquitto is the broker
+  # that integration tests and benchmarks start, mosquitto_sub the benchmark's reference
+  libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
+  # edge: zstd waveform snapshots (src/store), sha256 of model artifacts (src/edge)
+  libzstd-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
 )
