@@ -7,58 +7,33 @@
 namespace edgeloop::store {
 namespace {
 
-constexpr char kSchema[] = R"sql(
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS feature_windows (
-  id INTEGER PRIMARY KEY,
-  node TEXT NOT NULL,
-  asset TEXT NOT NULL,
-  t_start_ns INTEGER NOT NULL,
-  t_end_ns INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  score REAL,
-  top_feature TEXT,
-  detector TEXT,
-  features TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS feature_windows_asset_time ON feature_windows (asset, t_end_ns);
-CREATE TABLE IF NOT EXISTS alerts (
-  id INTEGER PRIMARY KEY,
-  node TEXT NOT NULL,
-  asset TEXT NOT NULL,
-  opened_ns INTEGER NOT NULL,
-  cleared_ns INTEGER,
-  peak_score REAL NOT NULL,
-  top_feature TEXT,
-  detector TEXT NOT NULL,
-  diagnosis TEXT
-);
-CREATE TABLE IF NOT EXISTS quarantine (
-  id INTEGER PRIMARY KEY,
-  node TEXT NOT NULL,
-  asset TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  t_start_ns INTEGER NOT NULL,
-  t_end_ns INTEGER NOT NULL,
-  samples INTEGER NOT NULL,
-  rule TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  raw BLOB
-);
-CREATE TABLE IF NOT EXISTS quality_events (
-  id INTEGER PRIMARY KEY,
-  node TEXT NOT NULL,
-  asset TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  rule TEXT NOT NULL,
-  t_start_ns INTEGER NOT NULL,
-  t_end_ns INTEGER NOT NULL,
-  ongoing INTEGER NOT NULL,
-  detail TEXT NOT NULL
-);
-)sql";
+// JSON has no NaN: a feature that could not be computed is stored as null.
+nlohmann::json FeatureValue(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
+
+std::string EvidenceJson(const std::vector<std::pair<std::string, double>>& evidence) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : evidence) {
+    out[name] = std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json();
+  }
+  return out.dump();
+}
+
+Result<std::vector<std::pair<std::string, double>>> ParseEvidence(const std::string& text,
+                                                                  int64_t alert_id) {
+  const auto parsed = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) {
+    return DataLoss("alert " + std::to_string(alert_id) + " has corrupt evidence JSON");
+  }
+  std::vector<std::pair<std::string, double>> out;
+  for (const auto& [name, value] : parsed.items()) {
+    out.emplace_back(name, value.is_number() ? value.get<double>() : std::nan(""));
+  }
+  return out;
+}
+
+std::string_view SeverityOrDefault(const std::string& s) { return s.empty() ? "warning" : s; }
 
 }  // namespace
 
@@ -72,25 +47,6 @@ std::string_view WindowStatusName(WindowStatus s) {
       return "rejected";
   }
   return "unknown";
-}
-
-Result<EdgeStore> EdgeStore::Open(const std::string& path, std::string node_id) {
-  EL_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path));
-  EL_RETURN_IF_ERROR(db.Exec(kSchema));
-  // Refuse files written by a newer Edgeloop rather than misreading them.
-  EL_ASSIGN_OR_RETURN(Statement get, db.Prepare("SELECT value FROM meta WHERE key='schema'"));
-  EL_ASSIGN_OR_RETURN(bool has_version, get.Step());
-  if (has_version) {
-    const std::string version = get.ColumnText(0);
-    if (version != std::to_string(kSchemaVersion)) {
-      return FailedPrecondition("edge store '" + path + "' has schema version " + version +
-                                ", this Edgeloop reads version " + std::to_string(kSchemaVersion));
-    }
-  } else {
-    EL_RETURN_IF_ERROR(db.Exec("INSERT INTO meta(key, value) VALUES ('schema', '" +
-                               std::to_string(kSchemaVersion) + "')"));
-  }
-  return EdgeStore(std::move(db), std::move(node_id));
 }
 
 Status EdgeStore::InTransaction(const std::function<Status()>& body) {
@@ -112,10 +68,7 @@ Status EdgeStore::AppendWindows(std::span<const WindowRecord> windows) {
   return InTransaction([&]() -> Status {
     for (const WindowRecord& w : windows) {
       nlohmann::json features = nlohmann::json::object();
-      for (const auto& [name, value] : w.features) {
-        // JSON has no NaN: a feature that could not be computed is stored as null.
-        features[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
-      }
+      for (const auto& [name, value] : w.features) features[name] = FeatureValue(value);
       insert.Bind(1, std::string_view(node_id_))
           .Bind(2, std::string_view(w.asset))
           .Bind(3, ToNanos(w.start))
@@ -182,10 +135,11 @@ Status EdgeStore::AppendQualityEvents(std::span<const QualityEventRecord> events
 }
 
 Result<int64_t> EdgeStore::InsertAlert(const AlertRecord& alert) {
-  EL_ASSIGN_OR_RETURN(Statement insert,
-                      db_.Prepare("INSERT INTO alerts (node, asset, opened_ns, cleared_ns, "
-                                  "peak_score, top_feature, detector, diagnosis) "
-                                  "VALUES (?,?,?,?,?,?,?,?)"));
+  EL_ASSIGN_OR_RETURN(
+      Statement insert,
+      db_.Prepare("INSERT INTO alerts (node, asset, opened_ns, cleared_ns, "
+                  "peak_score, top_feature, detector, diagnosis, severity, evidence) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?)"));
   insert.Bind(1, std::string_view(node_id_))
       .Bind(2, std::string_view(alert.asset))
       .Bind(3, ToNanos(alert.opened));
@@ -197,7 +151,9 @@ Result<int64_t> EdgeStore::InsertAlert(const AlertRecord& alert) {
   insert.Bind(5, alert.peak_score)
       .Bind(6, std::string_view(alert.top_feature))
       .Bind(7, std::string_view(alert.detector))
-      .Bind(8, std::string_view(alert.diagnosis));
+      .Bind(8, std::string_view(alert.diagnosis))
+      .Bind(9, SeverityOrDefault(alert.severity))
+      .Bind(10, std::string_view(EvidenceJson(alert.evidence)));
   EL_RETURN_IF_ERROR(insert.Run());
   return db_.LastInsertRowId();
 }
@@ -206,8 +162,8 @@ Status EdgeStore::UpdateAlert(const AlertRecord& alert) {
   EL_ASSIGN_OR_RETURN(
       Statement update,
       db_.Prepare(
-          "UPDATE alerts SET cleared_ns = ?, peak_score = ?, top_feature = ?, diagnosis = ? "
-          "WHERE id = ?"));
+          "UPDATE alerts SET cleared_ns = ?, peak_score = ?, top_feature = ?, diagnosis = ?, "
+          "severity = ? WHERE id = ?"));
   if (alert.cleared) {
     update.Bind(1, ToNanos(*alert.cleared));
   } else {
@@ -216,15 +172,17 @@ Status EdgeStore::UpdateAlert(const AlertRecord& alert) {
   update.Bind(2, alert.peak_score)
       .Bind(3, std::string_view(alert.top_feature))
       .Bind(4, std::string_view(alert.diagnosis))
-      .Bind(5, alert.id);
+      .Bind(5, SeverityOrDefault(alert.severity))
+      .Bind(6, alert.id);
   return update.Run();
 }
 
 Result<std::vector<AlertRecord>> EdgeStore::Alerts() {
-  EL_ASSIGN_OR_RETURN(Statement q,
-                      db_.Prepare("SELECT id, asset, opened_ns, cleared_ns, "
-                                  "peak_score, top_feature, detector, diagnosis FROM alerts "
-                                  "ORDER BY opened_ns, id"));
+  EL_ASSIGN_OR_RETURN(
+      Statement q, db_.Prepare("SELECT id, asset, opened_ns, cleared_ns, "
+                               "peak_score, top_feature, detector, diagnosis, severity, evidence "
+                               "FROM alerts "
+                               "ORDER BY opened_ns, id"));
   std::vector<AlertRecord> out;
   while (true) {
     EL_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -238,6 +196,8 @@ Result<std::vector<AlertRecord>> EdgeStore::Alerts() {
     a.top_feature = q.ColumnText(5);
     a.detector = q.ColumnText(6);
     a.diagnosis = q.ColumnText(7);
+    a.severity = q.ColumnText(8);
+    EL_ASSIGN_OR_RETURN(a.evidence, ParseEvidence(q.ColumnText(9), a.id));
     out.push_back(std::move(a));
   }
   return out;

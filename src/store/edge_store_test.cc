@@ -85,6 +85,114 @@ TEST_F(EdgeStoreTest, AlertsInsertUpdateAndList) {
   EXPECT_EQ(ToNanos(*(*alerts)[0].cleared), 9'000'000'000);
 }
 
+TEST_F(EdgeStoreTest, AlertSeverityAndEvidenceRoundTrip) {
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  AlertRecord a{0, "p1", FromNanos(1), std::nullopt, 7.5, "kurtosis", "test/1"};
+  a.severity = "warning";
+  a.evidence = {{"rms_g", 0.25}, {"kurtosis", 9.5}, {"crest", std::nan("")}};
+  auto id = store->InsertAlert(a);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  a.id = *id;
+  a.severity = "critical";
+  ASSERT_TRUE(store->UpdateAlert(a).ok());
+  auto alerts = store->Alerts();
+  ASSERT_TRUE(alerts.ok()) << alerts.status().ToString();
+  ASSERT_EQ(alerts->size(), 1u);
+  const AlertRecord& got = (*alerts)[0];
+  EXPECT_EQ(got.severity, "critical");
+  ASSERT_EQ(got.evidence.size(), 3u);
+  EXPECT_EQ(got.evidence[0], (std::pair<std::string, double>("rms_g", 0.25)));
+  EXPECT_EQ(got.evidence[1].first, "kurtosis") << "evidence keeps the feature order";
+  EXPECT_TRUE(std::isnan(got.evidence[2].second)) << "NaN is stored as null, read as NaN";
+
+  // Evidence is queryable JSON, and a hand-corrupted row is an error, not a crash.
+  auto db = SqliteDb::Open(path_);
+  auto q = db->Prepare("SELECT json_extract(evidence, '$.kurtosis') FROM alerts");
+  ASSERT_TRUE(q->Step().value());
+  EXPECT_DOUBLE_EQ(q->ColumnDouble(0), 9.5);
+  ASSERT_TRUE(db->Exec("UPDATE alerts SET evidence = '{broken'").ok());
+  auto corrupt = store->Alerts();
+  ASSERT_FALSE(corrupt.ok());
+  EXPECT_EQ(corrupt.status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(EdgeStoreTest, SnapshotsAreCompressedAndReadBackPerAlert) {
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  auto alert = store->InsertAlert({0, "p1", FromNanos(1), std::nullopt, 7, "rms_g", "test/1"});
+  ASSERT_TRUE(alert.ok());
+  SnapshotRecord s;
+  s.alert_id = *alert;
+  s.asset = "p1";
+  s.channel = "vib_de";
+  s.start = FromNanos(42);
+  s.sample_rate_hz = 25600;
+  for (int i = 0; i < 25600; ++i) s.samples.push_back(static_cast<float>(std::sin(i * 0.01)));
+  ASSERT_TRUE(store->InsertSnapshot(s).ok());
+  s.channel = "vib_nde";
+  s.samples.assign(10, 1.0f);
+  ASSERT_TRUE(store->InsertSnapshot(s).ok());
+
+  auto first = store->ReadSnapshot(*alert);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->channel, "vib_de");
+  ASSERT_EQ(first->samples.size(), 25600u);
+  EXPECT_FLOAT_EQ(first->samples[100], static_cast<float>(std::sin(1.0)));
+  EXPECT_EQ(ToNanos(first->start), 42);
+  EXPECT_EQ(first->sample_rate_hz, 25600);
+  auto nde = store->ReadSnapshot(*alert, "vib_nde");
+  ASSERT_TRUE(nde.ok());
+  EXPECT_EQ(nde->samples, std::vector<float>(10, 1.0f));
+
+  EXPECT_EQ(store->ReadSnapshot(*alert + 1).status().code(), StatusCode::kNotFound);
+  s.alert_id = *alert + 1;
+  EXPECT_EQ(store->InsertSnapshot(s).status().code(), StatusCode::kNotFound);
+
+  auto db = SqliteDb::Open(path_);
+  auto q = db->Prepare("SELECT codec, sample_count, length(blob) FROM snapshots ORDER BY id");
+  ASSERT_TRUE(q->Step().value());
+  EXPECT_EQ(q->ColumnText(0), "zstd-f32le");
+  EXPECT_EQ(q->ColumnInt(1), 25600);
+  // Full-precision float32 mantissas are nearly random: zstd saves ~10 % here, not more.
+  EXPECT_LT(q->ColumnInt(2), 25600 * 4) << "stored compressed, not raw";
+
+  // A damaged row (wrong count, garbage blob) reads as DataLoss.
+  ASSERT_TRUE(db->Exec("UPDATE snapshots SET sample_count = 11 WHERE channel = 'vib_nde'").ok());
+  EXPECT_EQ(store->ReadSnapshot(*alert, "vib_nde").status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE(
+      db->Exec("UPDATE snapshots SET blob = x'28b52ffd0000' WHERE channel = 'vib_de'").ok());
+  EXPECT_EQ(store->ReadSnapshot(*alert, "vib_de").status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(EdgeStoreTest, DriftEventsAndShadowStatsAreAppendedAndListed) {
+  auto store = EdgeStore::Open(path_, "gw-1");
+  ASSERT_TRUE(store.ok());
+  std::vector<DriftEventRecord> drift = {
+      {"p1", "pump-ae/3", "psi", "kurtosis", 0.31, 0.25, FromNanos(20)},
+      {"p1", "pump-ae/3", "page_hinkley", "", 5.2, 5.0, FromNanos(10)}};
+  ASSERT_TRUE(store->AppendDriftEvents(drift).ok());
+  auto events = store->DriftEvents();
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].kind, "page_hinkley") << "listed by time";
+  EXPECT_EQ((*events)[1].feature, "kurtosis");
+  EXPECT_DOUBLE_EQ((*events)[1].threshold, 0.25);
+
+  std::vector<ShadowStatsRecord> stats = {
+      {"p1", "pump-ae/3", "pump-ae/4", FromNanos(99), R"({"windows":600,"agreement":0.98})"}};
+  ASSERT_TRUE(store->AppendShadowStats(stats).ok());
+  auto listed = store->ShadowStats();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].shadow_version, "pump-ae/4");
+  EXPECT_EQ((*listed)[0].stats_json, stats[0].stats_json);
+  stats[0].stats_json = "[1, 2";
+  EXPECT_EQ(store->AppendShadowStats(stats).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->CountRows("shadow_stats").value(), 1);
+  EXPECT_FALSE(store->CountRows("sqlite_master; DROP TABLE alerts").ok());
+}
+
 TEST_F(EdgeStoreTest, QuarantineKeepsReasonAndRawValues) {
   auto store = EdgeStore::Open(path_, "gw-1");
   ASSERT_TRUE(store.ok());

@@ -117,4 +117,11 @@ std::string Statement::ColumnText(int col) const {
   return text ? std::string(reinterpret_cast<const char*>(text)) : std::string();
 }
 
+std::vector<std::byte> Statement::ColumnBlob(int col) const {
+  const auto* data = static_cast<const std::byte*>(sqlite3_column_blob(stmt_, col));
+  const int size = sqlite3_column_bytes(stmt_, col);
+  if (data == nullptr || size <= 0) return {};
+  return std::vector<std::byte>(data, data + size);
+}
+
 }  // namespace edgeloop::store

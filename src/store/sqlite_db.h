@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -35,6 +36,8 @@ class SqliteDb {
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int64_t Changes() const { return sqlite3_changes64(db_); }
   const std::string& path() const { return path_; }
 
  private:
@@ -72,6 +75,8 @@ class Statement {
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string ColumnText(int col) const;
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // A copy of a BLOB column (empty for NULL).
+  std::vector<std::byte> ColumnBlob(int col) const;
 
  private:
   friend class SqliteDb;
