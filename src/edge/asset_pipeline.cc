@@ -24,6 +24,10 @@ Status Validate(const PipelineConfig& c) {
   }
   EL_RETURN_IF_ERROR(quality::Validate(c.quality));
   EL_RETURN_IF_ERROR(model::Validate(c.detector));
+  if (c.models) {
+    if (!c.models->production.Get().model) return InvalidArgument("no production model");
+    EL_RETURN_IF_ERROR(Validate(c.model_alerts).WithContext("model_alerts"));
+  }
   return Validate(c.alerts);
 }
 
@@ -39,8 +43,13 @@ Result<std::unique_ptr<AssetPipeline>> AssetPipeline::Create(const Asset& asset,
   fc.bands = dsp::DefaultVibrationBands(config.vibration_rate_hz);
   auto extractor = dsp::VibrationFeatureExtractor::Create(fc);
   if (!extractor.ok()) return extractor.status().WithContext("asset " + asset.id);
-  return std::unique_ptr<AssetPipeline>(
+  std::unique_ptr<AssetPipeline> pipeline(
       new AssetPipeline(asset, config, clock, std::move(extractor).value(), window_size));
+  if (config.models) {
+    Status s = pipeline->RefreshScorers();
+    if (!s.ok()) return s.WithContext("asset " + asset.id);
+  }
+  return pipeline;
 }
 
 namespace {
@@ -59,7 +68,7 @@ AssetPipeline::AssetPipeline(Asset asset, PipelineConfig config, const Clock& cl
       windower_(window_size),
       extractor_(std::move(extractor)),
       detector_(AllFeatureNames(extractor_), config.detector),
-      alert_logic_(config.alerts),
+      alert_logic_(config.models ? config.model_alerts : config.alerts),
       feature_names_(AllFeatureNames(extractor_)),
       feature_values_(feature_names_.size()) {}
 
@@ -191,47 +200,65 @@ void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
     record.features.emplace_back(feature_names_[i], feature_values_[i]);
   }
 
-  auto scored = detector_.Observe(feature_values_);
-  if (!scored.ok() || !scored->has_value()) {
-    record.status = store::WindowStatus::kLearning;
-    ++stats_.windows_learning;
-    out.windows.push_back(std::move(record));
-    return;
+  double score = 0;
+  if (config_.models) {
+    const std::optional<double> scored = ScoreWithModels();
+    record.detector = production_->model().version();  // after ScoreWithModels: it may swap
+    if (!scored) {
+      record.status = store::WindowStatus::kRejected;
+      ++stats_.windows_rejected;
+      out.windows.push_back(std::move(record));
+      return;
+    }
+    score = *scored;
+  } else {
+    auto scored = detector_.Observe(feature_values_);
+    if (!scored.ok() || !scored->has_value()) {
+      record.status = store::WindowStatus::kLearning;
+      ++stats_.windows_learning;
+      out.windows.push_back(std::move(record));
+      return;
+    }
+    score = (*scored)->score;
+    record.top_feature = feature_names_[(*scored)->top_feature];
   }
-  const model::DetectorScore& score = **scored;
   record.status = store::WindowStatus::kScored;
-  record.score = score.score;
-  record.top_feature = feature_names_[score.top_feature];
+  record.score = score;
   ++stats_.windows_scored;
-  stats_.last_score = score.score;
+  stats_.last_score = score;
 
-  const AlertLogic::Decision decision = alert_logic_.Update(score.score);
+  const AlertLogic::Decision decision = alert_logic_.Update(score);
   ++windows_since_diagnosis_;
-  if (open_alert_ && score.score > open_alert_->peak_score) {
-    open_alert_->peak_score = score.score;
+  if (open_alert_ && score > open_alert_->peak_score) {
+    open_alert_->peak_score = score;
     open_alert_->top_feature = record.top_feature;
     // A fault that grows shows more clearly: diagnose again when the score has risen by half,
     // at most every kDiagnosisEveryWindows windows (the analysis costs ~500 FFTs).
-    if (score.score > 1.5 * diagnosed_score_ &&
-        windows_since_diagnosis_ >= kDiagnosisEveryWindows) {
+    if (score > 1.5 * diagnosed_score_ && windows_since_diagnosis_ >= kDiagnosisEveryWindows) {
       DiagnoseOpenAlert(window);
-      diagnosed_score_ = score.score;
+      diagnosed_score_ = score;
     }
   }
   if (decision == AlertLogic::Decision::kOpen) {
     store::AlertRecord alert;
     alert.asset = asset_.id;
     alert.opened = window.end;
-    alert.peak_score = score.score;
+    alert.peak_score = score;
     alert.top_feature = record.top_feature;
-    alert.detector = model::BaselineDetector::kVersion;
+    alert.detector = record.detector;
     open_alert_ = alert;
     DiagnoseOpenAlert(window);
-    diagnosed_score_ = score.score;
+    diagnosed_score_ = score;
     alert.diagnosis = open_alert_->diagnosis;
     ++stats_.alerts_opened;
     if (!stats_.first_alert) stats_.first_alert = window.end;
-    out.alert_changes.push_back({decision, alert});
+    // Copied only here, once per alert: the evidence the caller stores with it.
+    PipelineOutput::AlertChange change{decision, alert};
+    change.evidence_waveform.assign(window.values.begin(), window.values.end());
+    change.evidence_channel = vibration_channel_;
+    change.evidence_start = window.start;
+    change.evidence_rate_hz = window.sample_rate_hz;
+    out.alert_changes.push_back(std::move(change));
   } else if (decision == AlertLogic::Decision::kClear && open_alert_) {
     open_alert_->cleared = window.end;
     out.alert_changes.push_back({decision, *open_alert_});

@@ -3,6 +3,13 @@
 //   batch -> quality gate -> (quarantine) -> 1 s windows -> features -> baseline detector
 //         -> alert logic -> records for the local store
 //
+// With ModelSlots in the config, the production ONNX model replaces the baseline detector: the
+// window's score is its normalized score (score / threshold, so 1 = the model's threshold) and
+// the alert logic uses `model_alerts`; the shadow model, if any, scores the same features, never
+// alerts and feeds shadow_stats(). A swapped model is picked up at the next window (see
+// model_slot.h). A window the model fails to score is stored as rejected, counted in
+// windows_score_errors (and windows_rejected) and logged at a limited rate.
+//
 // It writes nothing itself: every result goes into a PipelineOutput that the caller persists,
 // which keeps the chain testable without a database and lets the caller batch writes.
 // Windows that contain quarantined samples are stored as rejected and neither learned from nor
@@ -21,6 +28,9 @@
 #include "common/status.h"
 #include "dsp/vibration_features.h"
 #include "edge/alert_logic.h"
+#include "edge/edge_model.h"
+#include "edge/model_slot.h"
+#include "edge/shadow_stats.h"
 #include "edge/windower.h"
 #include "model/baseline_detector.h"
 #include "quality/quality_gate.h"
@@ -34,6 +44,10 @@ struct PipelineConfig {
   quality::QualityConfig quality;
   model::BaselineDetectorConfig detector;
   AlertPolicy alerts;
+  // Production (+ shadow) models; null = score with the baseline detector above.
+  std::shared_ptr<ModelSlots> models;
+  // Alert policy on normalized model scores, used instead of `alerts` when `models` is set.
+  AlertPolicy model_alerts{.raise_score = 1.0, .clear_score = 0.8};
 };
 
 Status Validate(const PipelineConfig& config);
@@ -43,6 +57,11 @@ struct PipelineOutput {
   struct AlertChange {
     AlertLogic::Decision decision = AlertLogic::Decision::kNone;  // kOpen or kClear
     store::AlertRecord alert;  // on kClear: the final state of the alert that opened earlier
+    // On kOpen: the raw vibration window that opened the alert, as evidence (empty on kClear).
+    std::vector<float> evidence_waveform;
+    std::string evidence_channel;
+    Timestamp evidence_start{};
+    double evidence_rate_hz = 0;
   };
   std::vector<store::WindowRecord> windows;
   std::vector<store::QuarantineRecord> quarantine;
@@ -61,13 +80,20 @@ struct AssetStats {
   uint64_t samples = 0;
   uint64_t windows_learning = 0;
   uint64_t windows_scored = 0;
-  uint64_t windows_rejected = 0;
+  uint64_t windows_rejected = 0;      // quarantined data or a scoring error
+  uint64_t windows_score_errors = 0;  // production model failed on the window
+  uint64_t shadow_score_errors = 0;   // shadow model failed (the window is still scored)
+  uint64_t model_swaps = 0;           // windows at which a swapped model was picked up
+  uint64_t model_swap_errors = 0;     // swapped-in models this pipeline could not use
+  std::string model_version;          // production model; "" in baseline mode
+  std::string shadow_version;         // "" without a shadow model
   uint64_t quarantined_samples = 0;
   uint64_t alerts_opened = 0;
   std::optional<Timestamp> first_alert;
   std::string diagnosis;  // latest waveform diagnosis of an open or past alert, e.g. "outer_race"
   bool alert_active = false;
   double last_score = 0;
+  std::optional<double> last_shadow_score;  // normalized
 };
 
 class AssetPipeline {
@@ -86,11 +112,24 @@ class AssetPipeline {
   void SetOpenAlertId(int64_t id);
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   const quality::QualityGate& quality_gate() const { return gate_; }
+  // Production vs shadow on this asset's windows; the caller reports and Reset()s it per period.
+  const ShadowStats& shadow_stats() const { return shadow_stats_; }
+  // The production model scoring this pipeline's windows now; null in baseline mode.
+  std::shared_ptr<const EdgeModel> production_model() const {
+    return production_ ? production_->shared_model() : nullptr;
+  }
+  ShadowStats& shadow_stats() { return shadow_stats_; }
 
  private:
   AssetPipeline(Asset asset, PipelineConfig config, const Clock& clock,
                 dsp::VibrationFeatureExtractor extractor, size_t window_size);
   void OnWindow(const Window& window, PipelineOutput& out);
+  // Rebuilds the Scorer of a slot whose generation changed; keeps the old one when the new
+  // model cannot be used. Fails only when there is no production scorer at all.
+  Status RefreshScorers();
+  // The window's normalized production score, or nullopt after a counted and logged error.
+  // Also scores the shadow model into shadow_stats_.
+  std::optional<double> ScoreWithModels();
   void Quarantine(const SampleBatch& batch, const std::vector<quality::QuarantineRun>& runs,
                   PipelineOutput& out);
   double MeanTemperature(Timestamp start, Timestamp end) const;
@@ -105,6 +144,11 @@ class AssetPipeline {
   dsp::VibrationFeatureExtractor extractor_;
   model::BaselineDetector detector_;
   AlertLogic alert_logic_;
+  std::optional<EdgeModel::Scorer> production_;  // set iff config_.models
+  std::optional<EdgeModel::Scorer> shadow_;
+  uint64_t production_generation_ = 0;
+  uint64_t shadow_generation_ = 0;
+  ShadowStats shadow_stats_;
   std::vector<std::string> feature_names_;  // vibration features, then "temp_c"
   std::vector<double> feature_values_;      // scratch, reused every window
   std::string vibration_channel_;           // the first vibration channel seen is the one used
