@@ -203,6 +203,19 @@ Result<std::vector<double>> AsDoubleArray(const DocumentState& s, const std::str
   return out;
 }
 
+Result<std::vector<std::string>> AsStringArray(const DocumentState& s, const std::string& path,
+                                               const toml::node& n) {
+  const toml::array* array = n.as_array();
+  if (array == nullptr) return TypeError(s, path, n, "an array of strings");
+  std::vector<std::string> out;
+  out.reserve(array->size());
+  for (size_t i = 0; i < array->size(); ++i) {
+    EL_ASSIGN_OR_RETURN(std::string v, AsString(s, ElementPath(path, i), *array->get(i)));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 template <typename T>
 using Converter = Result<T> (*)(const DocumentState&, const std::string&, const toml::node&);
 
@@ -311,6 +324,15 @@ Result<std::vector<double>> ConfigTable::DoubleArray(std::string_view key,
                                                      std::vector<double> fallback) const {
   return ReadOptional<std::vector<double>>(*state_, table_, path_, key, std::move(fallback),
                                            AsDoubleArray);
+}
+
+Result<std::vector<std::string>> ConfigTable::StringArray(std::string_view key) const {
+  return ReadRequired<std::vector<std::string>>(*state_, table_, path_, key, AsStringArray);
+}
+Result<std::vector<std::string>> ConfigTable::StringArray(
+    std::string_view key, std::vector<std::string> fallback) const {
+  return ReadOptional<std::vector<std::string>>(*state_, table_, path_, key, std::move(fallback),
+                                                AsStringArray);
 }
 
 bool ConfigTable::Has(std::string_view key) const {

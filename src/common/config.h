@@ -67,6 +67,10 @@ class ConfigTable {
   // An array whose elements are all numbers (integers or floats); may be empty.
   Result<std::vector<double>> DoubleArray(std::string_view key) const;
   Result<std::vector<double>> DoubleArray(std::string_view key, std::vector<double> fallback) const;
+  // An array whose elements are all strings; may be empty.
+  Result<std::vector<std::string>> StringArray(std::string_view key) const;
+  Result<std::vector<std::string>> StringArray(std::string_view key,
+                                               std::vector<std::string> fallback) const;
 
   // Whether the key is present (of any type).
   bool Has(std::string_view key) const;

@@ -236,6 +236,18 @@ TEST(ConfigTableTest, DoubleArrayElementErrorNamesIndexAndPosition) {
             "plant.toml:3:3: 'filter.taps[2]' must be a number, got a string");
 }
 
+TEST(ConfigTableTest, StringArray) {
+  ConfigDocument doc = Parse("[sim]\nassets = [\"a\", \"b\"]\nempty = []\nmixed = [\"a\",\n 2]\n");
+  ConfigTable sim = doc.Root().Table("sim").value();
+  EXPECT_EQ(sim.StringArray("assets").value(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(sim.StringArray("empty").value().empty());
+  EXPECT_EQ(sim.StringArray("absent", {"x"}).value(), (std::vector<std::string>{"x"}));
+  Result<std::vector<std::string>> mixed = sim.StringArray("mixed");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.status().message(), "plant.toml:5:2: 'sim.mixed[1]' must be a string, got an integer");
+  EXPECT_TRUE(MessageHas(sim.StringArray("absent").status(), "missing required key 'sim.absent'"));
+}
+
 // --- Tables ------------------------------------------------------------------------------------
 
 TEST(ConfigTableTest, OptionalTable) {
