@@ -8,7 +8,7 @@
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 60
-FUZZERS := plant_config_fuzzer duration_fuzzer mat_fuzzer csv_fuzzer mqtt_json_fuzzer onnx_model_fuzzer sparkplug_fuzzer
+FUZZERS := plant_config_fuzzer duration_fuzzer mat_fuzzer csv_fuzzer mqtt_json_fuzzer onnx_model_fuzzer sparkplug_fuzzer edge_config_fuzzer waveform_codec_fuzzer desired_state_fuzzer
 
 deps:
 	@bash scripts/install-deps.sh
@@ -35,6 +35,7 @@ bench: deps
 	./build/release/bench/edgeloop_bench $(BENCH_ARGS)
 	./build/release/bench/edgeloop_tree_bench $(BENCH_ARGS)
 	./build/release/bench/edgeloop_dense_bench $(BENCH_ARGS)
+	cmake --build --preset release --target edgeloop_mqtt_ingest_bench && ./build/release/bench/edgeloop_mqtt_ingest_bench
 
 fuzz: deps
 	cmake --preset fuzz

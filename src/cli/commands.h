@@ -29,5 +29,7 @@ void AddModelCommand(CLI::App& app, int& exit_code);
 void AddModelTrainCommands(CLI::App& model_cmd, int& exit_code);
 // `eval skab|nab DIR`: public benchmarks' protocols with the detector library.
 void AddEvalCommand(CLI::App& app, int& exit_code);
+// `edge --config edge.toml`: the gateway daemon.
+void AddEdgeCommand(CLI::App& app, const std::string& log_level, int& exit_code);
 
 }  // namespace edgeloop::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   edgeloop::cli::AddAnalyzeCommand(app, exit_code);
   edgeloop::cli::AddModelCommand(app, exit_code);
   edgeloop::cli::AddEvalCommand(app, exit_code);
+  edgeloop::cli::AddEdgeCommand(app, log_level, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -246,6 +246,8 @@ void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
     alert.peak_score = score;
     alert.top_feature = record.top_feature;
     alert.detector = record.detector;
+    alert.severity = std::string(SeverityName(alert_logic_.severity()));
+    alert.evidence = record.features;  // the feature vector that opened it
     open_alert_ = alert;
     DiagnoseOpenAlert(window);
     diagnosed_score_ = score;
@@ -259,6 +261,9 @@ void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
     change.evidence_start = window.start;
     change.evidence_rate_hz = window.sample_rate_hz;
     out.alert_changes.push_back(std::move(change));
+  } else if (decision == AlertLogic::Decision::kEscalate && open_alert_) {
+    open_alert_->severity = std::string(SeverityName(alert_logic_.severity()));
+    out.alert_changes.push_back({decision, *open_alert_});
   } else if (decision == AlertLogic::Decision::kClear && open_alert_) {
     open_alert_->cleared = window.end;
     out.alert_changes.push_back({decision, *open_alert_});

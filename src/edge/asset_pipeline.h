@@ -55,8 +55,9 @@ Status Validate(const PipelineConfig& config);
 // What one Process() call produced, for the caller to persist.
 struct PipelineOutput {
   struct AlertChange {
-    AlertLogic::Decision decision = AlertLogic::Decision::kNone;  // kOpen or kClear
-    store::AlertRecord alert;  // on kClear: the final state of the alert that opened earlier
+    AlertLogic::Decision decision = AlertLogic::Decision::kNone;  // kOpen, kEscalate or kClear
+    // On kEscalate / kClear: the current / final state of the alert that opened earlier.
+    store::AlertRecord alert;
     // On kOpen: the raw vibration window that opened the alert, as evidence (empty on kClear).
     std::vector<float> evidence_waveform;
     std::string evidence_channel;

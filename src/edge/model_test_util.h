@@ -52,15 +52,16 @@ void Feed(AssetPipeline& pipeline, const sim::MachineSpec& spec, int seconds, ui
 // Features of the windows of a healthy run in baseline mode, restricted to `features` (all of
 // the pipeline's when empty); rows with a non-finite value are dropped.
 inline train::Dataset HealthyFeatures(int seconds, uint64_t seed,
-                                      std::vector<std::string> features = {}) {
+                                      std::vector<std::string> features = {},
+                                      const sim::MachineSpec& spec = PumpSpec()) {
   PipelineConfig config;
   config.detector.warmup_windows = 5;
-  auto pipeline = AssetPipeline::Create(PumpSpec().asset, config, kClock);
+  auto pipeline = AssetPipeline::Create(spec.asset, config, kClock);
   EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
   train::Dataset data;
   data.source = "sim-seed-" + std::to_string(seed);
   data.features = features.empty() ? (*pipeline)->feature_names() : features;
-  Feed(**pipeline, PumpSpec(), seconds, seed, [&](const PipelineOutput& out) {
+  Feed(**pipeline, spec, seconds, seed, [&](const PipelineOutput& out) {
     for (const store::WindowRecord& w : out.windows) {
       std::vector<double> row;
       for (const std::string& name : data.features) {
@@ -88,13 +89,14 @@ inline std::vector<std::string> VibrationFeatures() {
 // is too little: the simulated operating point wanders over minutes, and a model that has not
 // seen the wander alarms on healthy runs of other seeds.
 inline std::string TrainPcaModel(uint64_t seed, int seconds = 200,
-                                 std::vector<std::string> features = VibrationFeatures()) {
-  train::Dataset data = HealthyFeatures(seconds, seed, features);
+                                 std::vector<std::string> features = VibrationFeatures(),
+                                 const sim::MachineSpec& spec = PumpSpec()) {
+  train::Dataset data = HealthyFeatures(seconds, seed, features, spec);
   train::PcaOptions options;
   options.confidence = 0.999;
   auto trained = train::TrainPca(data, options);
   EXPECT_TRUE(trained.ok()) << trained.status().ToString();
-  train::Dataset validation = HealthyFeatures(60, seed + 1000, features);
+  train::Dataset validation = HealthyFeatures(60, seed + 1000, features, spec);
   Status s = train::CalibrateThreshold(validation, 0.01, &*trained);
   EXPECT_TRUE(s.ok()) << s.ToString();
   auto bytes = train::ExportPca(*trained);
@@ -114,6 +116,7 @@ class TempDir {
     path_ = mkdtemp(tmpl.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
   std::string Write(const std::string& name, const std::string& bytes) const {
     const std::string p = path_ + "/" + name;
     std::ofstream(p, std::ios::binary) << bytes;

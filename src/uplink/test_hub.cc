@@ -19,6 +19,40 @@ TestHub::TestHub(std::string token)
     res.status = a.status;
     res.set_content(a.body, "application/json");
   });
+  server_->Get(R"(/v1/nodes/([A-Za-z0-9._-]+)/desired)", [this](const httplib::Request& req,
+                                                                httplib::Response& res) {
+    if (req.get_header_value("Authorization") != "Bearer " + token_) {
+      res.status = 401;
+      return;
+    }
+    std::lock_guard lock(mu_);
+    ++desired_polls_;
+    auto it = desired_.find(req.matches[1].str());
+    if (it == desired_.end()) {
+      res.status = 404;
+      return;
+    }
+    const std::string etag = "\"" + std::to_string(std::hash<std::string>{}(it->second)) + "\"";
+    res.set_header("ETag", etag);
+    if (req.get_header_value("If-None-Match") == etag) {
+      res.status = 304;
+      return;
+    }
+    res.set_content(it->second, "application/json");
+  });
+  server_->Get(R"(/artifacts/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") != "Bearer " + token_) {
+      res.status = 401;
+      return;
+    }
+    std::lock_guard lock(mu_);
+    auto it = artifacts_.find(req.path);
+    if (it == artifacts_.end()) {
+      res.status = 404;
+      return;
+    }
+    res.set_content(it->second, "application/octet-stream");
+  });
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) {
     std::cerr << "TestHub: cannot bind a port on 127.0.0.1\n";
@@ -74,6 +108,27 @@ std::optional<std::string> TestHub::payload(const std::string& node, int64_t seq
   auto jt = it->second.find(seq);
   if (jt == it->second.end()) return std::nullopt;
   return jt->second;
+}
+
+std::map<int64_t, std::string> TestHub::payloads(const std::string& node) const {
+  std::lock_guard lock(mu_);
+  auto it = stored_.find(node);
+  return it == stored_.end() ? std::map<int64_t, std::string>{} : it->second;
+}
+
+void TestHub::SetDesired(const std::string& node, std::string body) {
+  std::lock_guard lock(mu_);
+  desired_[node] = std::move(body);
+}
+
+void TestHub::AddArtifact(const std::string& path, std::string bytes) {
+  std::lock_guard lock(mu_);
+  artifacts_[path] = std::move(bytes);
+}
+
+int64_t TestHub::desired_polls() const {
+  std::lock_guard lock(mu_);
+  return desired_polls_;
 }
 
 bool TestHub::WaitForDistinct(const std::string& node, int64_t n,

@@ -41,6 +41,14 @@ class TestHub {
   int64_t requests() const;
   int64_t last_dropped_report(const std::string& node) const;
   std::optional<std::string> payload(const std::string& node, int64_t seq) const;
+  // Every stored payload of `node`, by sequence number.
+  std::map<int64_t, std::string> payloads(const std::string& node) const;
+  // Desired state (docs/protocol.md "Desired state"): serves `body` at
+  // GET /v1/nodes/{node}/desired with an ETag derived from it, answering 304 to a matching
+  // If-None-Match. Artifacts are served at GET `path`, which must start with "/artifacts/".
+  void SetDesired(const std::string& node, std::string body);
+  void AddArtifact(const std::string& path, std::string bytes);
+  int64_t desired_polls() const;
   // Blocks until `node` has at least `n` distinct batches or `timeout` passes; true if reached.
   bool WaitForDistinct(const std::string& node, int64_t n, std::chrono::milliseconds timeout);
 
@@ -60,6 +68,9 @@ class TestHub {
   std::condition_variable stored_cv_;
   std::map<std::string, std::map<int64_t, std::string>> stored_;
   std::map<std::string, int64_t> dropped_reports_;
+  std::map<std::string, std::string> desired_;    // by node
+  std::map<std::string, std::string> artifacts_;  // by path
+  int64_t desired_polls_ = 0;
   int64_t duplicates_ = 0;
   int64_t requests_ = 0;
   int fail_remaining_ = 0;

@@ -1,0 +1,23 @@
+// Small helpers of the daemon's hub connection: URL parsing and reading secrets from files.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace edgeloop::edge {
+
+struct HubAddress {
+  std::string host;
+  int port = 80;
+};
+
+// "http://host[:port][/]" -> host and port. https is refused with a clear message: the uplink's
+// transport speaks plain HTTP (put a TLS-terminating proxy on the gateway, or wait for TLS).
+Result<HubAddress> ParseHubUrl(std::string_view url);
+
+// The contents of a small text file (at most 64 KiB), for keys and tokens.
+Result<std::string> ReadSmallFile(const std::string& path);
+
+}  // namespace edgeloop::edge
