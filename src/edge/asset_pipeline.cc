@@ -158,6 +158,20 @@ void AssetPipeline::DiagnoseOpenAlert(const Window& window) {
   stats_.diagnosis = std::string(dsp::ConditionName(d.condition));
 }
 
+void AssetPipeline::AddSpectrum(const Window& window, PipelineOutput& out) {
+  constexpr size_t kSegment = 4096;  // the default of train::ComputeReferenceSpectrum
+  if (production_->model().metadata().reference_spectrum.empty()) return;
+  if (!spectrum_) {
+    auto ps =
+        dsp::PowerSpectrum::Create(window.sample_rate_hz, std::min(kSegment, window.values.size()));
+    if (!ps.ok()) return;
+    spectrum_.emplace(std::move(ps).value());
+  }
+  if (!spectrum_->Compute(window.values).ok()) return;
+  const auto power = spectrum_->power();
+  out.spectra.push_back({window.end, {power.begin(), power.end()}, spectrum_->bin_hz()});
+}
+
 double AssetPipeline::MeanTemperature(Timestamp start, Timestamp end) const {
   double sum = 0;
   int n = 0;
@@ -211,6 +225,7 @@ void AssetPipeline::OnWindow(const Window& window, PipelineOutput& out) {
       return;
     }
     score = *scored;
+    AddSpectrum(window, out);
   } else {
     auto scored = detector_.Observe(feature_values_);
     if (!scored.ok() || !scored->has_value()) {

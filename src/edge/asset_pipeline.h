@@ -26,6 +26,7 @@
 #include "common/asset.h"
 #include "common/sample.h"
 #include "common/status.h"
+#include "dsp/spectral_features.h"
 #include "dsp/vibration_features.h"
 #include "edge/alert_logic.h"
 #include "edge/edge_model.h"
@@ -64,13 +65,22 @@ struct PipelineOutput {
     Timestamp evidence_start{};
     double evidence_rate_hz = 0;
   };
+  // Welch power spectrum of a scored window, when the production model carries a reference
+  // spectrum (for the drift monitor); matched to its window by `end`.
+  struct WindowSpectrum {
+    Timestamp end;
+    std::vector<double> power;  // g² per bin
+    double bin_hz = 0;
+  };
   std::vector<store::WindowRecord> windows;
+  std::vector<WindowSpectrum> spectra;
   std::vector<store::QuarantineRecord> quarantine;
   std::vector<store::QualityEventRecord> quality_events;
   std::vector<AlertChange> alert_changes;
 
   void Clear() {
     windows.clear();
+    spectra.clear();
     quarantine.clear();
     quality_events.clear();
     alert_changes.clear();
@@ -145,6 +155,10 @@ class AssetPipeline {
   dsp::VibrationFeatureExtractor extractor_;
   model::BaselineDetector detector_;
   AlertLogic alert_logic_;
+  // Welch spectra of scored windows, made only while the production model has a reference
+  // spectrum to compare them with (segment as in train/reference_spectrum.h).
+  void AddSpectrum(const Window& window, PipelineOutput& out);
+  std::optional<dsp::PowerSpectrum> spectrum_;
   std::optional<EdgeModel::Scorer> production_;  // set iff config_.models
   std::optional<EdgeModel::Scorer> shadow_;
   uint64_t production_generation_ = 0;

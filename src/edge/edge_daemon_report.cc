@@ -92,6 +92,12 @@ void EdgeDaemon::FeedDrift(AssetPipeline& pipeline, const PipelineOutput& out) {
     obs.time = w.end;
     obs.features = features;
     obs.score = w.score;
+    for (const PipelineOutput::WindowSpectrum& sp : out.spectra) {
+      if (sp.end == w.end) {
+        obs.spectrum = sp.power;
+        obs.spectrum_bin_hz = sp.bin_hz;
+      }
+    }
     auto events = st.monitor->Add(obs);
     if (!events.ok()) {
       spdlog::warn("edge {}: drift monitor of {}: {}", config_.node.id, w.asset,
