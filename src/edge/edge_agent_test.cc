@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <set>
 
 #include "sim/machine_simulator.h"
 
@@ -80,6 +83,81 @@ TEST(EdgeAgentTest, CreateFailsClearlyOnBadStorePathOrDuplicateAssets) {
   auto dup = EdgeAgent::Create(config);
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.status().message().find("twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace edgeloop::edge
+
+namespace edgeloop::edge {
+namespace {
+
+// Sharding must not change results: the same plant through 1 and 3 workers gives the same
+// windows and alerts per asset, and ForEachPipeline reaches every pipeline on its own worker.
+TEST(EdgeAgentTest, ShardedWorkersGiveTheSameResultsAsOne) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "edge_agent_sharded";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<sim::MachineSpec> specs(4);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    specs[i].asset = {"asset-" + std::to_string(i), "pump", 1500.0 + 300 * i, Bearing6205()};
+  }
+  specs[2].fault = sim::BearingFault{kT0 + seconds(10), seconds(5), 2.0};
+  const SimulatedClock clock(kT0 + std::chrono::hours(1));
+
+  std::map<int, EdgeAgentSnapshot> results;
+  for (int workers : {1, 3}) {
+    EdgeAgentConfig config;
+    config.node_id = "gw";
+    for (const auto& s : specs) config.assets.push_back(s.asset);
+    config.pipeline.detector.warmup_windows = 6;
+    config.store_path = (dir / ("w" + std::to_string(workers) + ".db")).string();
+    config.workers = workers;
+    config.queue_capacity = 2;
+    config.clock = &clock;
+    std::atomic<int> outputs{0};
+    config.on_output = [&](AssetPipeline&, const PipelineOutput&) { ++outputs; };
+    auto agent = EdgeAgent::Create(config);
+    ASSERT_TRUE(agent.ok()) << agent.status().ToString();
+    (*agent)->Start();
+    std::vector<sim::MachineSimulator> machines;
+    for (size_t i = 0; i < specs.size(); ++i) machines.emplace_back(specs[i], 10 + i, kT0);
+    while (machines[0].Now() < kT0 + seconds(25)) {
+      std::vector<SampleBatch> group;
+      for (auto& m : machines) m.Step(std::chrono::milliseconds(500), group);
+      ASSERT_TRUE((*agent)->Submit(std::move(group)));
+    }
+    std::mutex mu;
+    std::set<std::string> visited;
+    ASSERT_TRUE((*agent)->ForEachPipeline([&](AssetPipeline& p) {
+      std::lock_guard lock(mu);
+      visited.insert(p.asset().id);
+    }));
+    EXPECT_EQ(visited.size(), specs.size());
+    ASSERT_TRUE((*agent)->Stop().ok());
+    EXPECT_GT(outputs.load(), 0);
+    results[workers] = (*agent)->Snapshot();
+    EXPECT_GT(results[workers].latency.count, 0u);
+    EXPECT_GE(results[workers].latency.p99_ms, results[workers].latency.p50_ms);
+  }
+  for (const auto& s : specs) {
+    const AssetStats& one = results[1].assets[s.asset.id];
+    const AssetStats& three = results[3].assets[s.asset.id];
+    EXPECT_EQ(one.windows_scored, three.windows_scored) << s.asset.id;
+    EXPECT_EQ(one.windows_learning, three.windows_learning) << s.asset.id;
+    EXPECT_EQ(one.alerts_opened, three.alerts_opened) << s.asset.id;
+    EXPECT_DOUBLE_EQ(one.last_score, three.last_score) << s.asset.id;
+  }
+  EXPECT_EQ(results[1].assets["asset-2"].alerts_opened, 1u);
+}
+
+TEST(EdgeAgentTest, RefusesAnInvalidWorkerCount) {
+  EdgeAgentConfig config;
+  config.node_id = "gw";
+  config.store_path = ":memory:";
+  config.workers = 0;
+  auto agent = EdgeAgent::Create(config);
+  ASSERT_FALSE(agent.ok());
+  EXPECT_NE(agent.status().message().find("workers"), std::string::npos);
 }
 
 }  // namespace
