@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <charconv>
+
 namespace edgeloop::uplink {
 namespace {
 
@@ -24,7 +26,16 @@ class HttpTransport final : public Transport {
     if (!res) {
       return Unavailable("POST " + path + " failed: " + httplib::to_string(res.error()));
     }
-    return HttpResponse{res->status, res->body};
+    HttpResponse response{res->status, res->body, std::nullopt};
+    if (res->has_header("Retry-After")) {
+      const std::string v = res->get_header_value("Retry-After");
+      int64_t seconds = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+      if (ec == std::errc() && end == v.data() + v.size() && seconds >= 0) {
+        response.retry_after_s = seconds;
+      }
+    }
+    return response;
   }
 
  private:

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,9 @@ namespace edgeloop::uplink {
 struct HttpResponse {
   int status = 0;
   std::string body;
+  // Retry-After of a 429/503 answer in seconds (RFC 9110 delay-seconds form); nullopt if absent
+  // or in the HTTP-date form, which a hub of ours does not send.
+  std::optional<int64_t> retry_after_s;
 };
 
 class Transport {

@@ -18,6 +18,10 @@ TestHub::TestHub(std::string token)
                       req.get_header_value("X-Edgeloop-Node"), req.body);
     res.status = a.status;
     res.set_content(a.body, "application/json");
+    std::lock_guard lock(mu_);
+    if (a.injected && fail_retry_after_s_ >= 0) {
+      res.set_header("Retry-After", std::to_string(fail_retry_after_s_));
+    }
   });
   server_->Get(R"(/v1/nodes/([A-Za-z0-9._-]+)/desired)", [this](const httplib::Request& req,
                                                                 httplib::Response& res) {
@@ -69,10 +73,11 @@ TestHub::~TestHub() {
   thread_.join();
 }
 
-void TestHub::FailNext(int n, int status) {
+void TestHub::FailNext(int n, int status, int retry_after_s) {
   std::lock_guard lock(mu_);
   fail_remaining_ = n;
   fail_status_ = status;
+  fail_retry_after_s_ = retry_after_s;
 }
 void TestHub::set_conflict_on_duplicates(bool on) {
   std::lock_guard lock(mu_);
@@ -150,7 +155,7 @@ TestHub::Answer TestHub::Handle(const std::string& auth, const std::string& node
     if (auth != "Bearer " + token_) return {401, R"({"error":"bad or missing bearer token"})"};
     if (fail_remaining_ > 0) {
       --fail_remaining_;
-      return {fail_status_, R"({"error":"injected failure"})"};
+      return {fail_status_, R"({"error":"injected failure"})", true};
     }
     const nlohmann::json req = nlohmann::json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object() || !req.contains("v") || req["v"] != 1 ||

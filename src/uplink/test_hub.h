@@ -30,7 +30,8 @@ class TestHub {
   int port() const { return port_; }
 
   // The next `n` authorised requests get `status` (e.g. 503, 429, 400) and store nothing.
-  void FailNext(int n, int status);
+  // With retry_after_s >= 0 those answers carry `Retry-After: <retry_after_s>`.
+  void FailNext(int n, int status, int retry_after_s = -1);
   // Answer 409 instead of 200 when every batch of a request was already stored.
   void set_conflict_on_duplicates(bool on);
   // Sleep this long after storing, before answering (widens the "stored but not acked" window).
@@ -56,6 +57,7 @@ class TestHub {
   struct Answer {
     int status;
     std::string body;
+    bool injected = false;  // a FailNext answer
   };
   Answer Handle(const std::string& auth, const std::string& node_header, const std::string& body);
 
@@ -75,6 +77,7 @@ class TestHub {
   int64_t requests_ = 0;
   int fail_remaining_ = 0;
   int fail_status_ = 503;
+  int fail_retry_after_s_ = -1;
   bool conflict_on_duplicates_ = false;
   std::chrono::milliseconds answer_delay_{0};
 };

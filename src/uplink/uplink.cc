@@ -159,7 +159,14 @@ Result<Duration> Uplink::Step() {
       ++stats_.consecutive_failures;
       stats_.last_error = outcome.message();
     }
-    return NextBackoff();
+    Duration wait = NextBackoff();
+    // A hub that says when to come back (429/503 with Retry-After) is obeyed, within max_backoff:
+    // retrying earlier only adds load to a hub that is shedding it.
+    if (response.ok() && response->retry_after_s) {
+      const Duration asked = std::chrono::seconds(*response->retry_after_s);
+      wait = std::max(wait, std::min<Duration>(asked, options_.max_backoff));
+    }
+    return wait;
   }
   {
     std::lock_guard lock(stats_mu_);

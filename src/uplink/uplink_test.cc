@@ -166,6 +166,25 @@ TEST_F(UplinkTest, GarbageAnswerIsRetriedAndAcksNothing) {
   }
 }
 
+TEST_F(UplinkTest, RetryAfterIsObeyedWithinMaxBackoff) {
+  ASSERT_TRUE(outbox_->Append("x").ok());
+  TestHub hub("secret");
+  hub.FailNext(1, 429, 7);
+  Uplink up(*outbox_, MakeHttpTransport("127.0.0.1", hub.port(), milliseconds(2000)), clock_,
+            {.node_id = "gw-1", .token = "secret", .max_backoff = std::chrono::seconds(60)});
+  auto wait = up.Step();
+  ASSERT_TRUE(wait.ok());
+  EXPECT_GE(*wait, std::chrono::seconds(7)) << "the hub asked for 7 s";
+  EXPECT_LT(*wait, std::chrono::seconds(8));
+  EXPECT_EQ(outbox_->Stats().value().pending, 1);
+
+  Uplink capped(*outbox_, std::make_unique<CannedTransport>(HttpResponse{503, "", int64_t{3600}}),
+                clock_, {.node_id = "gw-1", .token = "t", .max_backoff = std::chrono::seconds(60)});
+  auto capped_wait = capped.Step();
+  ASSERT_TRUE(capped_wait.ok());
+  EXPECT_EQ(*capped_wait, std::chrono::seconds(60)) << "an hour is capped at max_backoff";
+}
+
 TEST(UplinkEncodeTest, EnvelopeCarriesNodeSeqAndBase64Payload) {
   const std::string body = Uplink::EncodeRequest("gw-1", 3, {{7, std::string("a\0", 2)}});
   EXPECT_EQ(body,
