@@ -27,6 +27,8 @@ void AddAnalyzeCommand(CLI::App& app, int& exit_code);
 void AddModelCommand(CLI::App& app, int& exit_code);
 // `model train` and `model eval`, added to the `model` subcommand.
 void AddModelTrainCommands(CLI::App& model_cmd, int& exit_code);
+// `model sign`: sha256, size and Ed25519 signature of a model file for a desired-state entry.
+void AddModelSignCommand(CLI::App& model_cmd, int& exit_code);
 // `eval skab|nab DIR`: public benchmarks' protocols with the detector library.
 void AddEvalCommand(CLI::App& app, int& exit_code);
 // `edge --config edge.toml`: the gateway daemon.

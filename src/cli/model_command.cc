@@ -208,7 +208,7 @@ int RunModel(const RunArgs& args) {
 }  // namespace
 
 void AddModelCommand(CLI::App& app, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand("model", "Train, inspect, run and evaluate ONNX models");
+  CLI::App* cmd = app.add_subcommand("model", "Train, inspect, run, evaluate and sign ONNX models");
   cmd->require_subcommand(1);
 
   auto inspect_path = std::make_shared<std::string>();
@@ -244,6 +244,7 @@ void AddModelCommand(CLI::App& app, int& exit_code) {
   run->callback([run_args, &exit_code] { exit_code = RunModel(*run_args); });
 
   AddModelTrainCommands(*cmd, exit_code);
+  AddModelSignCommand(*cmd, exit_code);
 }
 
 }  // namespace edgeloop::cli

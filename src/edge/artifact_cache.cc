@@ -1,7 +1,5 @@
 // ArtifactCache (declared in edge/desired_state.h): verified, content-addressed model files.
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +10,8 @@
 #include <random>
 
 #include "edge/desired_state.h"
+#include "edge/sha256.h"
+#include "edge/signature.h"
 #include "uplink/base64.h"
 
 namespace edgeloop::edge {
@@ -20,38 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-// Incremental SHA-256 over OpenSSL EVP. Private on purpose: edge/sha256.h (written elsewhere)
-// will replace it once merged.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
-  }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(const char* data, size_t size) {
-    ok_ = ok_ && EVP_DigestUpdate(ctx_, data, size) == 1;
-  }
-  // Lowercase hex, or "" if OpenSSL failed.
-  std::string HexDigest() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!ok_ || EVP_DigestFinal_ex(ctx_, md, &len) != 1) return "";
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-      out += kHex[md[i] >> 4];
-      out += kHex[md[i] & 15];
-    }
-    return out;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-  bool ok_ = false;
-};
 
 // Closes a file descriptor and, unless released, removes the temp file it belongs to.
 class TempFile {
@@ -90,8 +58,7 @@ Status FsyncDir(const std::string& dir) {
 }  // namespace
 
 struct ArtifactCache::Key {
-  EVP_PKEY* pkey = nullptr;
-  ~Key() { EVP_PKEY_free(pkey); }
+  Ed25519Verifier verifier;
 };
 
 ArtifactCache::ArtifactCache(ArtifactCacheOptions options, std::unique_ptr<Key> key)
@@ -113,18 +80,9 @@ Result<std::unique_ptr<ArtifactCache>> ArtifactCache::Create(ArtifactCacheOption
   }
   std::unique_ptr<Key> key;
   if (!options.signing_public_key_pem.empty()) {
-    BIO* bio = BIO_new_mem_buf(options.signing_public_key_pem.data(),
-                               static_cast<int>(options.signing_public_key_pem.size()));
-    if (bio == nullptr) return Internal("artifact cache: BIO_new_mem_buf failed");
-    key = std::make_unique<Key>();
-    key->pkey = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-    BIO_free(bio);
-    if (key->pkey == nullptr) {
-      return InvalidArgument("artifact cache: signing key is not a PEM public key");
-    }
-    if (EVP_PKEY_id(key->pkey) != EVP_PKEY_ED25519) {
-      return InvalidArgument("artifact cache: signing key is not an Ed25519 key");
-    }
+    auto verifier = Ed25519Verifier::FromPem(options.signing_public_key_pem);
+    if (!verifier.ok()) return verifier.status().WithContext("artifact cache: signing key");
+    key = std::make_unique<Key>(Key{std::move(verifier).value()});
   }
   return std::unique_ptr<ArtifactCache>(new ArtifactCache(std::move(options), std::move(key)));
 }
@@ -144,9 +102,8 @@ Status ArtifactCache::VerifyFile(const std::string& path, const DesiredModel& mo
     return DataLoss(path + ": size differs from the " + std::to_string(model.size) +
                     " bytes announced");
   }
-  Sha256 sha;
-  sha.Update(bytes.data(), bytes.size());
-  const std::string digest = sha.HexDigest();
+  const std::string digest =
+      Sha256Hex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
   if (digest.empty()) return Internal("sha256 failed in OpenSSL");
   if (digest != model.sha256) {
     return DataLoss("sha256 mismatch: expected " + model.sha256 + ", got " + digest);
@@ -155,16 +112,9 @@ Status ArtifactCache::VerifyFile(const std::string& path, const DesiredModel& mo
   if (model.signature.empty()) {
     return FailedPrecondition("artifact is unsigned but a signing key is configured");
   }
-  EL_ASSIGN_OR_RETURN(const std::string signature, uplink::Base64Decode(model.signature));
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  if (ctx == nullptr) return Internal("EVP_MD_CTX_new failed");
-  const bool valid =
-      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_->pkey) == 1 &&
-      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                       signature.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                       bytes.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!valid) return FailedPrecondition("artifact signature does not verify");
+  Status verified = key_->verifier.Verify(
+      {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, model.signature);
+  if (!verified.ok()) return verified.WithContext("artifact signature");
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "edge/desired_state.h"
+#include "edge/signing_key_test_util.h"
 #include "uplink/base64.h"
 
 namespace edgeloop::edge {
@@ -32,38 +33,6 @@ std::string Sha256Hex(const std::string& bytes) {
 }
 
 // An Ed25519 key pair made by OpenSSL for the test.
-class SigningKey {
- public:
-  SigningKey() : key_(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")) {}
-  ~SigningKey() { EVP_PKEY_free(key_); }
-  std::string PublicPem() const {
-    BIO* bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_PUBKEY(bio, key_);
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<size_t>(n));
-    BIO_free(bio);
-    return pem;
-  }
-  std::string SignBase64(const std::string& bytes) const {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_), 1);
-    size_t len = 0;
-    EXPECT_EQ(EVP_DigestSign(ctx, nullptr, &len,
-                             reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()),
-              1);
-    std::string sig(len, '\0');
-    EXPECT_EQ(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                             reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()),
-              1);
-    EVP_MD_CTX_free(ctx);
-    return uplink::Base64Encode(sig);
-  }
-
- private:
-  EVP_PKEY* key_;
-};
-
 // The hub side: serves one desired document (with ETag) and artifacts; records requests.
 class FakeHub {
  public:

@@ -13,8 +13,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "edge/sha256.h"
+#include "edge/signature.h"
+#include "edge/signing_key_test_util.h"
 #include "uplink/outbox.h"
 #include "uplink/test_hub.h"
 
@@ -112,6 +116,26 @@ TEST_F(EdgeCliTest, CheckLoadsEverythingWithoutRunning) {
   CliRun r = RunCli("edge --config " + path + " --check");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("is valid"), std::string::npos) << r.output;
+}
+
+TEST_F(EdgeCliTest, ModelSignPrintsWhatADesiredStateEntryNeeds) {
+  edge::SigningKey key;
+  const std::string model = Write("m.onnx", std::string("not really onnx \0\1\2", 19));
+  const std::string pem = Write("key.pem", key.PrivatePem());
+  CliRun r = RunCli("model sign " + model + " --key " + pem);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json out = nlohmann::json::parse(r.output);
+  const std::string bytes(std::string("not really onnx \0\1\2", 19));
+  const std::span<const uint8_t> span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  EXPECT_EQ(out["sha256"], edge::Sha256Hex(span));
+  EXPECT_EQ(out["size"], bytes.size());
+  auto verifier = edge::Ed25519Verifier::FromPem(key.PublicPem());
+  ASSERT_TRUE(verifier.ok());
+  EXPECT_TRUE(verifier->Verify(span, out["signature"].get<std::string>()).ok());
+
+  CliRun bad = RunCli("model sign " + model + " --key " + model);
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("not a PEM private key"), std::string::npos) << bad.output;
 }
 
 pid_t StartDaemon(const std::string& config, const std::string& log) {
