@@ -16,7 +16,8 @@ Result<int64_t> EdgeStore::InsertSnapshot(const SnapshotRecord& snapshot) {
   if (alert_exists == 0) {
     return NotFound("snapshot refers to unknown alert " + std::to_string(snapshot.alert_id));
   }
-  EL_ASSIGN_OR_RETURN(std::vector<std::byte> blob, CompressWaveform(snapshot.samples));
+  EL_ASSIGN_OR_RETURN(std::vector<std::byte> blob,
+                      CompressWaveform(snapshot.samples, kDefaultWaveformCodec));
   EL_ASSIGN_OR_RETURN(Statement insert,
                       db_.Prepare("INSERT INTO snapshots (alert_id, node, asset, channel, "
                                   "t_start_ns, sample_rate_hz, sample_count, codec, blob) "
@@ -28,7 +29,7 @@ Result<int64_t> EdgeStore::InsertSnapshot(const SnapshotRecord& snapshot) {
       .Bind(5, ToNanos(snapshot.start))
       .Bind(6, snapshot.sample_rate_hz)
       .Bind(7, static_cast<int64_t>(snapshot.samples.size()))
-      .Bind(8, kWaveformCodec)
+      .Bind(8, WaveformCodecName(kDefaultWaveformCodec))
       .BindBlob(9, blob);
   EL_RETURN_IF_ERROR(insert.Run());
   return db_.LastInsertRowId();
@@ -61,13 +62,13 @@ Result<SnapshotRecord> EdgeStore::ReadSnapshot(int64_t alert_id,
   const int64_t count = q.ColumnInt(5);
   const std::string codec = q.ColumnText(6);
   const std::string where = "snapshot " + std::to_string(s.id);
-  if (codec != kWaveformCodec) {
-    return DataLoss(where + " uses unknown codec '" + codec + "'");
-  }
+  // Rows keep the codec they were written with, so stores from before the shuffle still read.
+  auto parsed = WaveformCodecFromName(codec);
+  if (!parsed.ok()) return parsed.status().WithContext(where);
   if (count < 0 || static_cast<uint64_t>(count) > kMaxWaveformSamples) {
     return DataLoss(where + " claims " + std::to_string(count) + " samples");
   }
-  auto samples = DecompressWaveform(q.ColumnBlob(7), static_cast<size_t>(count));
+  auto samples = DecompressWaveform(q.ColumnBlob(7), *parsed, static_cast<size_t>(count));
   if (!samples.ok()) return samples.status().WithContext(where);
   if (samples->size() != static_cast<size_t>(count)) {
     return DataLoss(where + " holds " + std::to_string(samples->size()) + " samples, expected " +

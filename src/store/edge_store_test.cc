@@ -5,6 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "store/waveform_codec.h"
+
 namespace edgeloop::store {
 namespace {
 
@@ -152,10 +154,26 @@ TEST_F(EdgeStoreTest, SnapshotsAreCompressedAndReadBackPerAlert) {
   auto db = SqliteDb::Open(path_);
   auto q = db->Prepare("SELECT codec, sample_count, length(blob) FROM snapshots ORDER BY id");
   ASSERT_TRUE(q->Step().value());
-  EXPECT_EQ(q->ColumnText(0), "zstd-f32le");
+  EXPECT_EQ(q->ColumnText(0), "zstd-shuf4-f32le");
   EXPECT_EQ(q->ColumnInt(1), 25600);
   // Full-precision float32 mantissas are nearly random: zstd saves ~10 % here, not more.
   EXPECT_LT(q->ColumnInt(2), 25600 * 4) << "stored compressed, not raw";
+
+  // A row of a store written before the shuffle codec ("zstd-f32le") still reads back.
+  const std::vector<float> old_samples = {0.5f, -1.25f, 3.0f, 0.0f,  -0.0f,
+                                          7.5f, 1e-3f,  2.0f, -4.0f, 9.0f};
+  auto old_blob = CompressWaveform(old_samples, WaveformCodec::kZstdF32le);
+  ASSERT_TRUE(old_blob.ok());
+  auto rewrite =
+      db->Prepare("UPDATE snapshots SET codec = ?1, blob = ?2 WHERE channel = 'vib_nde'");
+  ASSERT_TRUE(rewrite.ok());
+  ASSERT_TRUE(rewrite->Bind(1, std::string_view("zstd-f32le")).BindBlob(2, *old_blob).Run().ok());
+  auto old_row = store->ReadSnapshot(*alert, "vib_nde");
+  ASSERT_TRUE(old_row.ok()) << old_row.status().ToString();
+  EXPECT_EQ(old_row->samples, old_samples);
+  ASSERT_TRUE(db->Exec("UPDATE snapshots SET codec = 'lz4-f16' WHERE channel = 'vib_nde'").ok());
+  EXPECT_EQ(store->ReadSnapshot(*alert, "vib_nde").status().code(), StatusCode::kDataLoss);
+  ASSERT_TRUE(db->Exec("UPDATE snapshots SET codec = 'zstd-f32le' WHERE channel = 'vib_nde'").ok());
 
   // A damaged row (wrong count, garbage blob) reads as DataLoss.
   ASSERT_TRUE(db->Exec("UPDATE snapshots SET sample_count = 11 WHERE channel = 'vib_nde'").ok());
