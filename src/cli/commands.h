@@ -33,5 +33,7 @@ void AddModelSignCommand(CLI::App& model_cmd, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 // `edge --config edge.toml`: the gateway daemon.
 void AddEdgeCommand(CLI::App& app, const std::string& log_level, int& exit_code);
+// `edge export`: stored feature windows as CSV; returns the subcommand.
+CLI::App* AddEdgeExportCommand(CLI::App& edge_cmd, int& exit_code);
 
 }  // namespace edgeloop::cli

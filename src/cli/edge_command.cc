@@ -102,8 +102,8 @@ void AddEdgeCommand(CLI::App& app, const std::string& log_level, int& exit_code)
   auto args = std::make_shared<EdgeArgs>();
   CLI::App* cmd = app.add_subcommand(
       "edge", "Run the edge agent daemon of a gateway (sources, models, alerts, uplink).");
-  cmd->add_option("--config", args->config_path, "the node's edge.toml (see docs/edge.toml)")
-      ->required();
+  cmd->add_option("--config", args->config_path,
+                  "the node's edge.toml (see docs/edge.toml); required to run");
   cmd->add_option("--duration", args->duration,
                   "stop after this long (e.g. 90s); default: run "
                   "until SIGINT/SIGTERM");
@@ -111,7 +111,16 @@ void AddEdgeCommand(CLI::App& app, const std::string& log_level, int& exit_code)
                   "print a status line this often (0s = never)");
   cmd->add_flag("--check", args->check,
                 "load the config and models, report problems, and exit without running");
-  cmd->callback([args, &log_level, &exit_code] { exit_code = RunEdgeCommand(*args, log_level); });
+  CLI::App* export_cmd = AddEdgeExportCommand(*cmd, exit_code);
+  cmd->callback([args, export_cmd, &log_level, &exit_code] {
+    if (export_cmd->parsed()) return;
+    if (args->config_path.empty()) {
+      std::fprintf(stderr, "edgeloop edge: --config is required (see docs/edge.toml)\n");
+      exit_code = 2;
+      return;
+    }
+    exit_code = RunEdgeCommand(*args, log_level);
+  });
 }
 
 }  // namespace edgeloop::cli

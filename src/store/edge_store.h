@@ -177,6 +177,11 @@ class EdgeStore {
   Result<int64_t> CountWindows(std::optional<std::string> asset = std::nullopt,
                                std::optional<WindowStatus> status = std::nullopt);
   Result<int64_t> CountQuarantinedSamples();
+  // Calls `fn` with every stored window of `asset` (all assets when nullopt) whose status is
+  // not rejected, in time order, one row at a time (bounded memory on a large store); a
+  // non-finite feature is NaN. Stops at the first error `fn` returns. Returns the rows visited.
+  Result<int64_t> ForEachWindow(std::optional<std::string> asset,
+                                const std::function<Status(const WindowRecord&)>& fn);
   // Quality events, optionally only those with one rule (reason code).
   Result<int64_t> CountQualityEvents(std::optional<std::string> rule = std::nullopt);
   const std::string& node_id() const { return node_id_; }

@@ -138,6 +138,50 @@ TEST_F(EdgeCliTest, ModelSignPrintsWhatADesiredStateEntryNeeds) {
   EXPECT_NE(bad.output.find("not a PEM private key"), std::string::npos) << bad.output;
 }
 
+// The loop from the edge to a model and back: a gateway runs on its baseline detector, its
+// stored windows are exported, a PCA model is trained on them, and a config that deploys that
+// model to the asset passes --check (sha256, metadata and input schema against the pipeline).
+TEST_F(EdgeCliTest, ExportedWindowsTrainAModelTheGatewayAccepts) {
+  std::string config = Config(1);
+  config.erase(config.find("[hub]"), config.find("[store]") - config.find("[hub]"));
+  config.replace(config.find("speed = 10"), 10, "speed = 40");
+  const std::string path = Write("edge.toml", config);
+  CliRun run = RunCli("edge --config " + path + " --duration 12s --status-every 0s");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  const std::string csv = (dir_ / "fan.csv").string();
+  CliRun exported = RunCli("edge export --store " + (dir_ / "data/edge.db").string() +
+                           " --asset fan-1 --out " + csv);
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header.rfind("time,", 0), 0u) << header;
+  EXPECT_NE(header.find("kurtosis"), std::string::npos) << header;
+  int rows = 0;
+  for (std::string line; std::getline(in, line);) ++rows;
+  ASSERT_GE(rows, 100) << exported.output;
+
+  const std::string model = (dir_ / "fan.onnx").string();
+  CliRun trained =
+      RunCli("model train --trainer pca --data " + csv + " --exclude temp_c --out " + model);
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+
+  const std::string deployed = Write("edge2.toml", config + R"(
+[[models]]
+group = "fans"
+assets = ["fan-1"]
+production = "fan.onnx"
+)");
+  CliRun check = RunCli("edge --config " + deployed + " --check");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+
+  CliRun no_store = RunCli("edge export --store " + (dir_ / "nope.db").string() + " --out " + csv);
+  EXPECT_EQ(no_store.exit_code, 1) << no_store.output;
+  EXPECT_NE(no_store.output.find("no edge store"), std::string::npos) << no_store.output;
+  EXPECT_FALSE(fs::exists(dir_ / "nope.db"));
+}
+
 pid_t StartDaemon(const std::string& config, const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
