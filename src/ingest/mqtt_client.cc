@@ -238,6 +238,8 @@ Status MqttClient::Disconnect() {
     return Unavailable("mqtt: disconnect from " + options_.broker_uri + ": " + Describe(e));
   }
   state_.store(MqttConnectionState::kDisconnected);
+  // A Connect() after an orderly Disconnect() is a new session, not a reconnect to count.
+  ever_connected_.store(false);
   return Status::Ok();
 }
 
