@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <set>
 
 #include "edge/desired_state.h"
@@ -22,6 +23,8 @@ namespace {
 constexpr Duration kRetentionEvery = std::chrono::minutes(10);
 constexpr Duration kHousekeepingTick = std::chrono::milliseconds(200);
 constexpr Duration kDrainTimeout = std::chrono::seconds(5);
+constexpr Duration kConnectRetryMin = std::chrono::seconds(2);
+constexpr Duration kConnectRetryMax = std::chrono::seconds(60);
 
 std::string RoleKey(const std::string& group, ModelSlot::Role role) {
   return group + (role == ModelSlot::Role::kProduction ? "/production" : "/shadow");
@@ -171,33 +174,76 @@ Status EdgeDaemon::Start() {
   if (Status s = http_->Start(); !s.ok()) return s.WithContext("http.listen");
   spdlog::info("edge {}: /healthz and /metrics on http://{}:{}", config_.node.id, config_.http.host,
                http_->port());
-  if (alert_mqtt_) {
-    // The alert topic is a convenience for SCADA: a broker that is down is reported, not fatal
-    // (Paho keeps reconnecting).
-    if (Status s = alert_mqtt_->Connect(); !s.ok()) {
-      spdlog::warn("edge {}: alert topic broker: {}", config_.node.id, s.ToString());
-    }
-  }
   if (uplink_) uplink_thread_ = std::thread([this] { uplink_->Run(uplink_stop_); });
   if (poller_) poller_thread_ = std::thread([this] { poller_->Run(stop_); });
+  source_up_.assign(sources_.size(), false);
+  EL_RETURN_IF_ERROR(ConnectSources(/*first=*/true));
   housekeeping_thread_ = std::thread([this] { Housekeeping(); });
-  for (auto& source : sources_) {
-    ingest::Source* src = source.get();
-    Status s = src->Start(
-        [this](std::vector<SampleBatch> batches) { return agent_->Submit(std::move(batches)); });
-    if (!s.ok()) return s.WithContext("source '" + src->name() + "'");
-  }
   return Status::Ok();
+}
+
+Status EdgeDaemon::ConnectSources(bool first) {
+  // In parallel: each MQTT client costs Paho C 1.3.12 about 2 s to connect (its receive thread
+  // polls a stale socket list with a 1 s timeout), so one after another they would add up.
+  std::vector<std::pair<size_t, std::future<Status>>> starting;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    if (source_up_[i]) continue;
+    ingest::Source* src = sources_[i].get();
+    starting.emplace_back(i, std::async(std::launch::async, [this, src] {
+                            return src->Start([this](std::vector<SampleBatch> batches) {
+                              return agent_->Submit(std::move(batches));
+                            });
+                          }));
+  }
+  std::future<Status> alerts;
+  if (alert_mqtt_ && !alert_mqtt_->connected()) {
+    alerts = std::async(std::launch::async, [this] { return alert_mqtt_->Connect(); });
+  }
+  Status first_error;
+  for (auto& [i, future] : starting) {
+    Status s = future.get();
+    if (s.ok()) {
+      source_up_[i] = true;
+      if (!first)
+        spdlog::info("edge {}: source '{}' connected", config_.node.id, sources_[i]->name());
+      continue;
+    }
+    // A broker or device that is down is not a reason to stop a gateway: keep retrying (a bad
+    // setting is, at start).
+    if (s.code() == StatusCode::kUnavailable) {
+      spdlog::warn("edge {}: source '{}' not connected, retrying: {}", config_.node.id,
+                   sources_[i]->name(), s.message());
+    } else if (first && first_error.ok()) {
+      first_error = s.WithContext("source '" + sources_[i]->name() + "'");
+    }
+  }
+  if (alerts.valid()) {
+    // The alert topic is a convenience for SCADA: a broker that is down is reported and retried.
+    if (Status s = alerts.get(); !s.ok()) {
+      spdlog::warn("edge {}: alert topic broker not connected, retrying: {}", config_.node.id,
+                   s.message());
+    }
+  }
+  return first_error;
+}
+
+bool EdgeDaemon::AllConnected() const {
+  for (bool up : source_up_) {
+    if (!up) return false;
+  }
+  return !alert_mqtt_ || alert_mqtt_->connected();
 }
 
 Status EdgeDaemon::Stop() {
   if (!agent_ || stopped_) return stop_result_;
   stopped_ = true;
-  for (auto& source : sources_) source->Stop();
-  stop_result_ = agent_->Stop();
+  // Housekeeping first: it may be (re)connecting a source, which must not start after the
+  // sources were stopped.
   stop_ = true;
   if (housekeeping_thread_.joinable()) housekeeping_thread_.join();
   if (poller_thread_.joinable()) poller_thread_.join();
+  for (auto& source : sources_) source->Stop();
+  stop_result_ = agent_->Stop();
   if (batcher_) {
     ReportShadowStats();
     batcher_->Add(Heartbeat());
@@ -225,6 +271,8 @@ int EdgeDaemon::http_port() const { return http_ ? http_->port() : 0; }
 void EdgeDaemon::Housekeeping() {
   Timestamp next_heartbeat = clock_.Now();
   Timestamp next_retention = clock_.Now();
+  Duration connect_backoff = kConnectRetryMin;
+  Timestamp next_connect = clock_.Now() + connect_backoff;
   const Duration heartbeat = config_.hub ? config_.hub->heartbeat : std::chrono::seconds(10);
   while (!stop_) {
     const Timestamp now = clock_.Now();
@@ -235,6 +283,12 @@ void EdgeDaemon::Housekeeping() {
         next_heartbeat = now + heartbeat;
       }
       (void)batcher_->FlushIfDue();
+    }
+    if (now >= next_connect && !AllConnected()) {
+      (void)ConnectSources(/*first=*/false);
+      connect_backoff = AllConnected() ? kConnectRetryMin
+                                       : std::min<Duration>(2 * connect_backoff, kConnectRetryMax);
+      next_connect = clock_.Now() + connect_backoff;
     }
     if (now >= next_retention) {
       store::RetentionPolicy policy;

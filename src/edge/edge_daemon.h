@@ -102,6 +102,11 @@ class EdgeDaemon {
   void OnOutput(AssetPipeline& pipeline, const PipelineOutput& out);
   void FeedDrift(AssetPipeline& pipeline, const PipelineOutput& out);
   void Housekeeping();
+  // Starts every source that is not running (in parallel) and connects the alert client. A
+  // source that cannot reach its broker or device is retried by housekeeping with backoff;
+  // at the first start any other error is returned.
+  edgeloop::Status ConnectSources(bool first);
+  bool AllConnected() const;
   void ReportShadowStats();
   Result<std::shared_ptr<const EdgeModel>> LoadForGroup(const std::string& group,
                                                         const std::string& path,
@@ -118,6 +123,7 @@ class EdgeDaemon {
   std::unique_ptr<EdgeAgent> agent_;
   std::map<std::string, std::shared_ptr<ModelSlots>> groups_;  // by group name
   std::vector<std::unique_ptr<ingest::Source>> sources_;
+  std::vector<bool> source_up_;  // by source index; Start/Stop and the housekeeping thread
 
   std::unique_ptr<uplink::Outbox> outbox_;
   std::unique_ptr<UplinkBatcher> batcher_;

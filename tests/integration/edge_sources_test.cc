@@ -214,3 +214,41 @@ group = "line1"
 
 }  // namespace
 }  // namespace edgeloop::edge::sources_test
+
+namespace edgeloop::edge::sources_test {
+namespace {
+
+// A gateway boots before its broker (power restored to the cabinet): the daemon starts anyway,
+// keeps retrying the MQTT source with backoff, and ingests once the broker is up.
+TEST_F(EdgeSourcesTest, ABrokerDownAtStartIsRetriedUntilItComesUp) {
+  const int port = broker_.port();
+  broker_.Stop();
+  const std::string text = Common(R"(
+[[asset]]
+id = "pump-1"
+kind = "pump"
+shaft_rpm = 1770
+)") + fmt::format(kJsonSource, broker_.uri());
+  auto daemon = StartDaemon(text);
+  ASSERT_NE(daemon, nullptr) << "a broker that is down must not stop the gateway";
+  EXPECT_EQ(daemon->Snapshot().sources["json"].messages, 0u);
+
+  ASSERT_TRUE(broker_.Start(port).ok());
+  // Publish a temperature every 200 ms until the daemon has taken one (the publisher reconnects
+  // by itself; publishes while it does are simply lost).
+  const bool ingested = WaitFor(
+      [&] {
+        (void)publisher_->Publish(
+            "plant/pump-1/temp",
+            fmt::format(R"({{"t": {}, "v": 41.5}})", JsonTime(SystemClock().Now())), 1);
+        std::this_thread::sleep_for(milliseconds(200));
+        return daemon->Snapshot().sources["json"].messages > 0;
+      },
+      seconds(60));
+  EXPECT_TRUE(ingested) << "source never reconnected: "
+                        << daemon->Snapshot().sources["json"].last_error;
+  EXPECT_TRUE(daemon->Stop().ok());
+}
+
+}  // namespace
+}  // namespace edgeloop::edge::sources_test
