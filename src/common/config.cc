@@ -329,8 +329,8 @@ Result<std::vector<double>> ConfigTable::DoubleArray(std::string_view key,
 Result<std::vector<std::string>> ConfigTable::StringArray(std::string_view key) const {
   return ReadRequired<std::vector<std::string>>(*state_, table_, path_, key, AsStringArray);
 }
-Result<std::vector<std::string>> ConfigTable::StringArray(
-    std::string_view key, std::vector<std::string> fallback) const {
+Result<std::vector<std::string>> ConfigTable::StringArray(std::string_view key,
+                                                          std::vector<std::string> fallback) const {
   return ReadOptional<std::vector<std::string>>(*state_, table_, path_, key, std::move(fallback),
                                                 AsStringArray);
 }

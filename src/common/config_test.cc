@@ -244,7 +244,8 @@ TEST(ConfigTableTest, StringArray) {
   EXPECT_EQ(sim.StringArray("absent", {"x"}).value(), (std::vector<std::string>{"x"}));
   Result<std::vector<std::string>> mixed = sim.StringArray("mixed");
   ASSERT_FALSE(mixed.ok());
-  EXPECT_EQ(mixed.status().message(), "plant.toml:5:2: 'sim.mixed[1]' must be a string, got an integer");
+  EXPECT_EQ(mixed.status().message(),
+            "plant.toml:5:2: 'sim.mixed[1]' must be a string, got an integer");
   EXPECT_TRUE(MessageHas(sim.StringArray("absent").status(), "missing required key 'sim.absent'"));
 }
 
