@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "store/edge_store.h"
+#include "store/store_test_util.h"
 
 namespace edgeloop::store {
 namespace {
@@ -11,19 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int64_t kSecond = 1'000'000'000;
 
-class RetentionTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("edge_retention_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "edge.db").string();
-  }
-  fs::path dir_;
-  std::string path_;
-};
+class RetentionTest : public TempStoreTest {};
 
 WindowRecord Window(int64_t t_s, int features = 4) {
   WindowRecord w;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "store/store_test_util.h"
 #include "store/waveform_codec.h"
 
 namespace edgeloop::store {
@@ -12,19 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class EdgeStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("edge_store_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "edge.db").string();
-  }
-  fs::path dir_;
-  std::string path_;
-};
+class EdgeStoreTest : public TempStoreTest {};
 
 WindowRecord Window(const std::string& asset, int64_t t, WindowStatus status) {
   WindowRecord w;
