@@ -67,11 +67,16 @@ struct PipelineSettings {
   PipelineConfig pipeline;  // [pipeline] rates plus [pipeline.quality|alerts|detector]
 };
 
-struct MqttJsonSourceConfig {
+// How an MQTT source reaches its broker.
+struct MqttConnectionConfig {
   std::string broker;  // "tcp://host:port" or "ssl://host:port"
   std::string client_id;
   std::string username;
   std::string password;
+};
+
+struct MqttJsonSourceConfig {
+  MqttConnectionConfig connection;
   int qos = 1;
   std::vector<ingest::TopicMapping> topics;  // accepted by ingest::TopicMap::Create
 };
@@ -87,10 +92,7 @@ struct SparkplugMetricMapping {
 };
 
 struct SparkplugSourceConfig {
-  std::string broker;
-  std::string client_id;
-  std::string username;
-  std::string password;
+  MqttConnectionConfig connection;
   std::string group;  // Sparkplug group id
   std::vector<SparkplugMetricMapping> metrics;
 };

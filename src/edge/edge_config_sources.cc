@@ -13,13 +13,9 @@ namespace edgeloop::edge::config_detail {
 namespace {
 
 // Fields shared by the two MQTT source types.
-struct MqttCommon {
-  std::string broker, client_id, username, password;
-};
-
-Result<MqttCommon> ReadMqttCommon(const ConfigTable& t, const Context& ctx,
-                                  const std::string& name) {
-  MqttCommon m;
+Result<MqttConnectionConfig> ReadMqttConnection(const ConfigTable& t, const Context& ctx,
+                                                const std::string& name) {
+  MqttConnectionConfig m;
   EL_ASSIGN_OR_RETURN(m.broker, ReadBroker(t, "broker"));
   EL_ASSIGN_OR_RETURN(m.client_id, t.String("client_id", ctx.node_id + "-" + name));
   if (m.client_id.empty() || m.client_id.size() > 256) {
@@ -36,11 +32,7 @@ Result<MqttCommon> ReadMqttCommon(const ConfigTable& t, const Context& ctx,
 Result<MqttJsonSourceConfig> ReadMqttJson(const ConfigTable& t, const Context& ctx,
                                           const std::string& name) {
   MqttJsonSourceConfig s;
-  EL_ASSIGN_OR_RETURN(MqttCommon m, ReadMqttCommon(t, ctx, name));
-  s.broker = std::move(m.broker);
-  s.client_id = std::move(m.client_id);
-  s.username = std::move(m.username);
-  s.password = std::move(m.password);
+  EL_ASSIGN_OR_RETURN(s.connection, ReadMqttConnection(t, ctx, name));
   EL_ASSIGN_OR_RETURN(s.qos, ReadQos(t, "qos", 1));
   EL_ASSIGN_OR_RETURN(std::vector<ConfigTable> topics, t.TableArray("topic"));
   if (topics.empty()) return t.Error("topic", "needs at least one [[source.topic]]");
@@ -77,11 +69,7 @@ Status CheckSparkplugId(const ConfigTable& t, std::string_view key, const std::s
 Result<SparkplugSourceConfig> ReadSparkplug(const ConfigTable& t, const Context& ctx,
                                             const std::string& name) {
   SparkplugSourceConfig s;
-  EL_ASSIGN_OR_RETURN(MqttCommon m, ReadMqttCommon(t, ctx, name));
-  s.broker = std::move(m.broker);
-  s.client_id = std::move(m.client_id);
-  s.username = std::move(m.username);
-  s.password = std::move(m.password);
+  EL_ASSIGN_OR_RETURN(s.connection, ReadMqttConnection(t, ctx, name));
   EL_ASSIGN_OR_RETURN(s.group, t.String("group"));
   EL_RETURN_IF_ERROR(CheckSparkplugId(t, "group", s.group, false));
   EL_ASSIGN_OR_RETURN(std::vector<ConfigTable> metrics, t.TableArray("metric"));

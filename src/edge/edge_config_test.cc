@@ -72,7 +72,7 @@ TEST_F(EdgeConfigTest, ExampleLoads) {
   ASSERT_EQ(c->sources.size(), 4u);
   EXPECT_EQ(c->sources[0].type(), SourceType::kMqttJson);
   const auto& mqtt = std::get<MqttJsonSourceConfig>(c->sources[0].spec);
-  EXPECT_EQ(mqtt.client_id, "gw-line1-line1-mqtt");
+  EXPECT_EQ(mqtt.connection.client_id, "gw-line1-line1-mqtt");
   ASSERT_EQ(mqtt.topics.size(), 2u);
   EXPECT_EQ(mqtt.topics[1].kind, ChannelKind::kTemperature);
   EXPECT_TRUE(ingest::TopicMap::Create(mqtt.topics).ok());
@@ -217,7 +217,7 @@ TEST_F(EdgeConfigTest, MqttSourceLoads) {
   Result<EdgeConfig> c = Load(std::string(kBase) + Mqtt("plant/pump-1/vib", "pump-1"));
   ASSERT_TRUE(c.ok()) << c.status().message();
   const auto& m = std::get<MqttJsonSourceConfig>(c->sources.at(0).spec);
-  EXPECT_EQ(m.client_id, "gw-1-m");
+  EXPECT_EQ(m.connection.client_id, "gw-1-m");
   EXPECT_EQ(m.topics.at(0).asset, "pump-1");
 }
 

@@ -10,14 +10,12 @@
 namespace edgeloop::edge {
 namespace {
 
-ingest::MqttClientOptions ClientOptions(const std::string& broker, const std::string& client_id,
-                                        const std::string& user, const std::string& password,
-                                        int qos) {
+ingest::MqttClientOptions ClientOptions(const MqttConnectionConfig& c, int qos) {
   ingest::MqttClientOptions o;
-  o.broker_uri = broker;
-  o.client_id = client_id;
-  o.username = user;
-  o.password = password;
+  o.broker_uri = c.broker;
+  o.client_id = c.client_id;
+  o.username = c.username;
+  o.password = c.password;
   o.subscribe_qos = qos;
   return o;
 }
@@ -31,7 +29,7 @@ Status EdgeDaemon::BuildSources() {
     if (const auto* m = std::get_if<MqttJsonSourceConfig>(&sc.spec)) {
       ingest::MqttJsonSourceOptions o;
       o.name = sc.name;
-      o.mqtt = ClientOptions(m->broker, m->client_id, m->username, m->password, m->qos);
+      o.mqtt = ClientOptions(m->connection, m->qos);
       auto topics = ingest::TopicMap::Create(m->topics);
       if (!topics.ok()) return topics.status().WithContext(where);
       source = std::make_unique<ingest::MqttJsonSource>(std::move(o), std::move(topics).value(),
@@ -39,7 +37,7 @@ Status EdgeDaemon::BuildSources() {
     } else if (const auto* s = std::get_if<SparkplugSourceConfig>(&sc.spec)) {
       ingest::MqttSparkplugSourceOptions o;
       o.name = sc.name;
-      o.mqtt = ClientOptions(s->broker, s->client_id, s->username, s->password, 1);
+      o.mqtt = ClientOptions(s->connection, 1);
       o.groups = {s->group};
       // Metrics are keyed "<group>/<edge node>/<device>/<metric>" (see mqtt_source.h).
       std::vector<ingest::TopicMapping> mappings;
