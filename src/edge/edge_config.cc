@@ -16,16 +16,22 @@ namespace {
 
 using namespace config_detail;  // NOLINT: the field readers shared with the sources
 
-Result<std::string> ReadTokenFile(const ConfigTable& t, const std::string& path) {
-  // Bounded: a token is short, and a device file (/dev/zero) must not hang the start.
-  constexpr size_t kMaxTokenBytes = 64 * 1024;
+// Bounded: tokens and keys are short, and a device file (/dev/zero) must not hang the start.
+Result<std::string> ReadSmallFile(const ConfigTable& t, std::string_view key,
+                                  const std::string& path) {
+  constexpr size_t kMaxBytes = 64 * 1024;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return t.Error("token_file", "cannot be read: '" + path + "'");
-  std::string token(kMaxTokenBytes + 1, '\0');
-  in.read(token.data(), static_cast<std::streamsize>(token.size()));
-  if (in.bad()) return t.Error("token_file", "cannot be read: '" + path + "'");
-  token.resize(static_cast<size_t>(in.gcount()));
-  if (token.size() > kMaxTokenBytes) return t.Error("token_file", "'" + path + "' is too large");
+  if (!in) return t.Error(key, "cannot be read: '" + path + "'");
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return t.Error(key, "cannot be read: '" + path + "'");
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxBytes) return t.Error(key, "'" + path + "' is too large");
+  return text;
+}
+
+Result<std::string> ReadTokenFile(const ConfigTable& t, const std::string& path) {
+  EL_ASSIGN_OR_RETURN(std::string token, ReadSmallFile(t, "token_file", path));
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   if (token.empty()) return t.Error("token_file", "'" + path + "' is empty");
   return token;
@@ -68,6 +74,9 @@ Status ReadHub(const ConfigTable& root, const Context& ctx, EdgeConfig& c) {
   EL_ASSIGN_OR_RETURN(h.heartbeat, ReadDuration(*t, "heartbeat", h.heartbeat));
   EL_ASSIGN_OR_RETURN(std::string key_file, t->String("public_key_file", ""));
   h.public_key_file = ResolvePath(ctx.base_dir, key_file);
+  if (!key_file.empty()) {
+    EL_ASSIGN_OR_RETURN(h.public_key_pem, ReadSmallFile(*t, "public_key_file", h.public_key_file));
+  }
   c.hub = std::move(h);
   return Status::Ok();
 }

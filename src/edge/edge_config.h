@@ -44,6 +44,7 @@ struct HubSettings {
   Duration desired_poll = std::chrono::seconds(30);
   Duration heartbeat = std::chrono::seconds(10);
   std::string public_key_file;  // Ed25519 PEM for model signatures; "" = signatures not checked
+  std::string public_key_pem;   // its contents, read at load
 };
 
 struct StoreSettings {

@@ -64,6 +64,9 @@ Status EdgeDaemon::Build() {
   auto agent = EdgeAgent::Create(std::move(ac));
   if (!agent.ok()) return agent.status();
   agent_ = std::move(agent).value();
+  // One drift state per asset, made now: afterwards the map never changes shape and each entry
+  // is only touched by the worker that owns its asset, so feeding it needs no lock.
+  for (const Asset& asset : config_.assets) drift_[asset.id];
 
   if (config_.hub) EL_RETURN_IF_ERROR(BuildHub());
 
@@ -150,11 +153,7 @@ Status EdgeDaemon::BuildHub() {
   hub_client_ = MakeHttpHubClient({address.host, address.port, hub.token});
   ArtifactCacheOptions co;
   co.models_dir = config_.store.models_dir;
-  if (!hub.public_key_file.empty()) {
-    auto pem = ReadSmallFile(hub.public_key_file);
-    if (!pem.ok()) return pem.status().WithContext("hub.public_key_file");
-    co.signing_public_key_pem = *pem;
-  }
+  co.signing_public_key_pem = hub.public_key_pem;
   auto cache = ArtifactCache::Create(co);
   if (!cache.ok()) return cache.status().WithContext("models_dir");
   artifacts_ = std::move(cache).value();

@@ -140,13 +140,13 @@ class EdgeDaemon {
   bool stopped_ = false;
   edgeloop::Status stop_result_;
 
-  mutable std::mutex drift_mu_;  // guards drift_ (fed by agent workers)
   struct DriftState {
     std::string model_version;
     std::unique_ptr<drift::DriftMonitor> monitor;
     std::vector<size_t> feature_index;  // model feature j <- window feature feature_index[j]
   };
-  std::map<std::string, DriftState> drift_;  // by asset
+  // By asset; filled at Build, then each entry is used only by its asset's worker thread.
+  std::map<std::string, DriftState> drift_;
   std::atomic<uint64_t> drift_events_{0}, alerts_published_{0}, snapshots_stored_{0};
   std::atomic<uint64_t> model_swaps_{0}, model_swap_failures_{0};
 };

@@ -60,8 +60,7 @@ void EdgeDaemon::OnOutput(AssetPipeline& pipeline, const PipelineOutput& out) {
 void EdgeDaemon::FeedDrift(AssetPipeline& pipeline, const PipelineOutput& out) {
   const std::string& version = pipeline.stats().model_version;
   if (version.empty()) return;  // baseline detector: no reference to compare with
-  std::lock_guard lock(drift_mu_);
-  DriftState& st = drift_[pipeline.asset().id];
+  DriftState& st = drift_.at(pipeline.asset().id);  // made for every asset at Build
   if (st.model_version != version) {
     st = DriftState{};
     st.model_version = version;

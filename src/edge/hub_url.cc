@@ -1,8 +1,6 @@
 #include "edge/hub_url.h"
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 namespace edgeloop::edge {
 
@@ -37,16 +35,6 @@ Result<HubAddress> ParseHubUrl(std::string_view url) {
   }
   if (a.host.empty()) return InvalidArgument("hub url '" + std::string(url) + "' has no host");
   return a;
-}
-
-Result<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > (64 << 10)) return InvalidArgument(path + " is larger than 64 KiB");
-  return s;
 }
 
 }  // namespace edgeloop::edge

@@ -1,4 +1,4 @@
-// Small helpers of the daemon's hub connection: URL parsing and reading secrets from files.
+// The daemon's hub address: URL parsing.
 #pragma once
 
 #include <string>
@@ -16,8 +16,5 @@ struct HubAddress {
 // "http://host[:port][/]" -> host and port. https is refused with a clear message: the uplink's
 // transport speaks plain HTTP (put a TLS-terminating proxy on the gateway, or wait for TLS).
 Result<HubAddress> ParseHubUrl(std::string_view url);
-
-// The contents of a small text file (at most 64 KiB), for keys and tokens.
-Result<std::string> ReadSmallFile(const std::string& path);
 
 }  // namespace edgeloop::edge
