@@ -1,5 +1,6 @@
 // EdgeDaemon::Metrics: what /metrics serves, in Prometheus names and units.
 #include "edge/edge_daemon.h"
+#include "edge/uplink_batcher.h"
 #include "uplink/uplink.h"
 
 namespace edgeloop::edge {
@@ -117,6 +118,13 @@ std::vector<MetricFamily> EdgeDaemon::Metrics() const {
                          double(us.transient_failures)));
     out.push_back(Single("edgeloop_uplink_parked_batches_total",
                          "Batches the hub refused for good (parked).", kC, double(us.parked)));
+    const UplinkBatcherStats bs = batcher_->stats();
+    out.push_back(Single("edgeloop_uplink_records_total", "Records queued for the hub.", kC,
+                         double(bs.records)));
+    out.push_back(Single("edgeloop_uplink_batch_errors_total",
+                         "Batches that could not be written to the outbox (records stay in the "
+                         "local store only).",
+                         kC, double(bs.append_errors)));
     out.push_back(Single("edgeloop_desired_revision", "Applied desired-state revision (-1: none).",
                          kG, double(s.desired_revision)));
   }
