@@ -25,6 +25,9 @@ PACKAGES=(
   # MQTT sources and the local alert topic (src/ingest/mqtt_client.cc); mosquitto is the broker
   # that integration tests and benchmarks start, mosquitto_sub the benchmark's reference
   libpaho-mqttpp-dev libpaho-mqtt-dev mosquitto mosquitto-clients
+  # Hub store: libpq for the PostgreSQL backend; the postgresql server for its tests and the
+  # ingest benchmark (started in a temp folder, never as a system service)
+  libpq-dev postgresql
   # edge: zstd waveform snapshots (src/store), sha256 of model artifacts (src/edge)
   libzstd-dev libssl-dev
   # tests and benchmarks

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "edge/sha256.h"
+#include "common/sha256.h"
 #include "edge/signature.h"
 
 namespace edgeloop::cli {
@@ -33,7 +33,7 @@ int SignModel(const std::string& model_path, const std::string& key_path) {
   auto signature = edge::SignEd25519(*key, bytes);
   if (!signature.ok()) return Fail(signature.status().WithContext(key_path));
   const nlohmann::json out = {
-      {"sha256", edge::Sha256Hex(bytes)}, {"size", model->size()}, {"signature", *signature}};
+      {"sha256", Sha256Hex(bytes)}, {"size", model->size()}, {"signature", *signature}};
   fmt::print("{}\n", out.dump(2));
   return 0;
 }

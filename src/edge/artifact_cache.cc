@@ -10,9 +10,9 @@
 #include <random>
 
 #include "edge/desired_state.h"
-#include "edge/sha256.h"
+#include "common/sha256.h"
 #include "edge/signature.h"
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 namespace edgeloop::edge {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "edge/desired_state.h"
 #include "edge/signing_key_test_util.h"
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 namespace edgeloop::edge {
 namespace {

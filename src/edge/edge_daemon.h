@@ -29,7 +29,7 @@
 #include "edge/edge_agent.h"
 #include "edge/edge_config.h"
 #include "edge/model_slot.h"
-#include "edge/prometheus_text.h"
+#include "common/prometheus_text.h"
 #include "ingest/source.h"
 
 namespace edgeloop::ingest {

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "edge/sha256.h"
+#include "common/sha256.h"
 
 namespace edgeloop::edge {
 namespace {

@@ -3,7 +3,7 @@
 // A small cpp-httplib server on its own thread, for orchestrators (systemd, Kubernetes) and a
 // Prometheus scraper. It knows nothing about the daemon: it asks two callbacks.
 //   GET /healthz -> 200 {"status":"ok","reasons":[]} or 503 {"status":"unhealthy","reasons":[..]}
-//   GET /metrics -> 200 text format 0.0.4 (edge/prometheus_text.h)
+//   GET /metrics -> 200 text format 0.0.4 (common/prometheus_text.h)
 //   other paths -> 404; other methods on the two routes -> 405 with an Allow header.
 // The callbacks run on the server's threads, possibly concurrently with each other and with
 // the daemon: they must be thread-safe. A callback that throws answers 500 (health: 503).
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "edge/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 namespace edgeloop::edge {
 

@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 namespace edgeloop::edge {
 namespace {
@@ -42,7 +42,7 @@ Result<std::string> SignEd25519(std::string_view private_key_pem, std::span<cons
       EVP_DigestSign(ctx.get(), sig, &len, data.data(), data.size()) != 1) {
     return Internal("Ed25519 signing failed in OpenSSL");
   }
-  return uplink::Base64Encode(std::string_view(reinterpret_cast<const char*>(sig), len));
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(sig), len));
 }
 
 Ed25519Verifier::Ed25519Verifier(std::unique_ptr<Key> key) : key_(std::move(key)) {}
@@ -63,7 +63,7 @@ Result<Ed25519Verifier> Ed25519Verifier::FromPem(std::string_view public_key_pem
 
 Status Ed25519Verifier::Verify(std::span<const uint8_t> data,
                                std::string_view signature_b64) const {
-  EL_ASSIGN_OR_RETURN(const std::string signature, uplink::Base64Decode(signature_b64));
+  EL_ASSIGN_OR_RETURN(const std::string signature, Base64Decode(signature_b64));
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx) return Internal("EVP_MD_CTX_new failed");
   const bool valid =

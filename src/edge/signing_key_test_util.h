@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 namespace edgeloop::edge {
 
@@ -46,7 +46,7 @@ class SigningKey {
                              reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()),
               1);
     EVP_MD_CTX_free(ctx);
-    return uplink::Base64Encode(sig);
+    return Base64Encode(sig);
   }
 
  private:

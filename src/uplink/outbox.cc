@@ -1,6 +1,6 @@
 #include "uplink/outbox.h"
 
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 namespace edgeloop::uplink {
 namespace {

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "uplink/base64.h"
+#include "common/base64.h"
 #include "uplink/uplink.h"
 
 namespace edgeloop::uplink {

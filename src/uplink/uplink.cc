@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 namespace edgeloop::uplink {
 namespace {

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "edge/sha256.h"
+#include "common/sha256.h"
 #include "edge/signature.h"
 #include "edge/signing_key_test_util.h"
 #include "uplink/outbox.h"
@@ -127,7 +127,7 @@ TEST_F(EdgeCliTest, ModelSignPrintsWhatADesiredStateEntryNeeds) {
   const nlohmann::json out = nlohmann::json::parse(r.output);
   const std::string bytes(std::string("not really onnx \0\1\2", 19));
   const std::span<const uint8_t> span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-  EXPECT_EQ(out["sha256"], edge::Sha256Hex(span));
+  EXPECT_EQ(out["sha256"], Sha256Hex(span));
   EXPECT_EQ(out["size"], bytes.size());
   auto verifier = edge::Ed25519Verifier::FromPem(key.PublicPem());
   ASSERT_TRUE(verifier.ok());

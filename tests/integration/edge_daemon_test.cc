@@ -12,7 +12,7 @@
 
 #include "edge/edge_config.h"
 #include "edge/model_test_util.h"
-#include "edge/sha256.h"
+#include "common/sha256.h"
 #include "ingest/signal_file.h"
 #include "train/reference_spectrum.h"
 #include "uplink/test_hub.h"

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace edgeloop::edge {
+namespace edgeloop {
 
 enum class MetricType { kCounter, kGauge };
 
@@ -47,4 +47,4 @@ std::string RenderPrometheusText(const std::vector<MetricFamily>& families);
 // Content-Type of the rendered text.
 inline constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4";
 
-}  // namespace edgeloop::edge
+}  // namespace edgeloop

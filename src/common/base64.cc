@@ -1,9 +1,9 @@
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace edgeloop::uplink {
+namespace edgeloop {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -77,4 +77,4 @@ Result<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace edgeloop::uplink
+}  // namespace edgeloop

@@ -7,9 +7,9 @@
 
 #include "common/status.h"
 
-namespace edgeloop::uplink {
+namespace edgeloop {
 
 std::string Base64Encode(std::string_view bytes);
 [[nodiscard]] Result<std::string> Base64Decode(std::string_view text);
 
-}  // namespace edgeloop::uplink
+}  // namespace edgeloop

@@ -1,11 +1,11 @@
-#include "edge/sha256.h"
+#include "common/sha256.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-namespace edgeloop::edge {
+namespace edgeloop {
 namespace {
 
 std::span<const uint8_t> Bytes(std::string_view s) {
@@ -40,4 +40,4 @@ TEST(Sha256Test, MissingFileIsNotFound) {
 }
 
 }  // namespace
-}  // namespace edgeloop::edge
+}  // namespace edgeloop

@@ -8,7 +8,7 @@
 
 #include "common/status.h"
 
-namespace edgeloop::edge {
+namespace edgeloop {
 
 // Lowercase hex digest (64 characters) of `bytes`; "" only if OpenSSL itself fails.
 std::string Sha256Hex(std::span<const uint8_t> bytes);
@@ -16,4 +16,4 @@ std::string Sha256Hex(std::span<const uint8_t> bytes);
 // Digest of the whole file at `path`; NotFound / Internal errors name the file.
 Result<std::string> Sha256File(const std::string& path);
 
-}  // namespace edgeloop::edge
+}  // namespace edgeloop

@@ -1,4 +1,4 @@
-#include "edge/sha256.h"
+#include "common/sha256.h"
 
 #include <openssl/evp.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <memory>
 
-namespace edgeloop::edge {
+namespace edgeloop {
 namespace {
 
 struct MdCtxDeleter {
@@ -73,4 +73,4 @@ Result<std::string> Sha256File(const std::string& path) {
   return Finish(ctx.get());
 }
 
-}  // namespace edgeloop::edge
+}  // namespace edgeloop

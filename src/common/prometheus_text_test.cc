@@ -1,11 +1,11 @@
-#include "edge/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-namespace edgeloop::edge {
+namespace edgeloop {
 namespace {
 
 TEST(PrometheusTextTest, RendersCounterAndGaugeExactly) {
@@ -80,4 +80,4 @@ TEST(PrometheusTextTest, SkipsInvalidFamiliesAndSamples) {
 }
 
 }  // namespace
-}  // namespace edgeloop::edge
+}  // namespace edgeloop

@@ -1,8 +1,8 @@
-#include "uplink/base64.h"
+#include "common/base64.h"
 
 #include <gtest/gtest.h>
 
-namespace edgeloop::uplink {
+namespace edgeloop {
 namespace {
 
 TEST(Base64Test, KnownVectors) {
@@ -30,4 +30,4 @@ TEST(Base64Test, RejectsMalformedText) {
 }
 
 }  // namespace
-}  // namespace edgeloop::uplink
+}  // namespace edgeloop

@@ -1,4 +1,4 @@
-#include "edge/prometheus_text.h"
+#include "common/prometheus_text.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <set>
 
-namespace edgeloop::edge {
+namespace edgeloop {
 namespace {
 
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -125,4 +125,4 @@ std::string RenderPrometheusText(const std::vector<MetricFamily>& families) {
   return out;
 }
 
-}  // namespace edgeloop::edge
+}  // namespace edgeloop
