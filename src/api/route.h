@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "store/hub_types.h"
 
 namespace edgeloop::api {

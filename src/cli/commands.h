@@ -33,7 +33,13 @@ void AddModelSignCommand(CLI::App& model_cmd, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 // `edge --config edge.toml`: the gateway daemon.
 void AddEdgeCommand(CLI::App& app, const std::string& log_level, int& exit_code);
+// `hub`: the hub server; `hub tenant create`.
+void AddHubCommand(CLI::App& app, const std::string& log_level, int& exit_code);
+// `ctl`: the command-line client of the hub API (docs/ctl.md).
+void AddCtlCommand(CLI::App& app, int& exit_code);
 // `edge export`: stored feature windows as CSV; returns the subcommand.
 CLI::App* AddEdgeExportCommand(CLI::App& edge_cmd, int& exit_code);
+// `edge enroll`: enrollment token -> node token file; returns the subcommand.
+CLI::App* AddEdgeEnrollCommand(CLI::App& edge_cmd, int& exit_code);
 
 }  // namespace edgeloop::cli

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include "cli/commands.h"
 #include "common/duration.h"
@@ -26,6 +27,9 @@ struct DemoArgs {
   std::string config_path;
   bool headless = false;
   bool print_config = false;
+  std::string hub_listen = "127.0.0.1:8080";
+  std::string hub_db;
+  bool serve = false;
 };
 
 int RunDemoCommand(const DemoArgs& args, const std::string& log_level) {
@@ -67,16 +71,32 @@ int RunDemoCommand(const DemoArgs& args, const std::string& log_level) {
   }
   options.seed = args.seed;
   options.data_dir = args.data_dir;
+  options.hub_listen = args.hub_listen;
+  options.hub_db = args.hub_db;
 
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
   demo::ProgressPrinter printer(stdout, live);
-  auto summary = demo::RunDemo(*plant, options, std::ref(printer), &g_interrupted);
+  // With --serve the hub keeps answering after the run (until Ctrl-C) so the API, the alerts and
+  // their lineage can be explored with `edgeloop ctl` or curl.
+  demo::AfterRunCallback after_run;
+  if (args.serve) {
+    after_run = [](const demo::HubSession& hub, const demo::DemoSummary& summary) {
+      demo::PrintSummary(summary, stdout);
+      std::printf("\nhub still serving at %s (tenant '%s'); press Ctrl-C to stop\n",
+                  hub.url.c_str(), hub.tenant.c_str());
+      std::fflush(stdout);
+      g_interrupted = false;
+      while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    };
+  }
+  auto summary =
+      demo::RunDemo(*plant, options, std::ref(printer), &g_interrupted, after_run);
   if (!summary.ok()) {
     std::fprintf(stderr, "edgeloop demo: %s\n", summary.status().message().c_str());
     return 1;
   }
-  demo::PrintSummary(*summary, stdout);
+  if (!args.serve) demo::PrintSummary(*summary, stdout);
   return summary->cancelled ? 130 : 0;
 }
 
@@ -99,6 +119,13 @@ void AddDemoCommand(CLI::App& app, const std::string& log_level, int& exit_code)
       ->capture_default_str();
   cmd->add_option("--config", args->config_path,
                   "Plant description (TOML); default: the built-in plant (see --print-config)");
+  cmd->add_option("--hub-listen", args->hub_listen,
+                  "Address of the demo's hub (HOST:PORT; port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--hub-db", args->hub_db,
+                  "Hub database (default sqlite:<data-dir>/hub.db; or postgres://...)");
+  cmd->add_flag("--serve", args->serve,
+                "Keep the hub serving after the run until Ctrl-C (explore it with edgeloop ctl)");
   cmd->add_flag("--headless", args->headless,
                 "No live terminal view: plain progress lines, suitable for logs and CI");
   cmd->add_flag("--print-config", args->print_config,

@@ -112,8 +112,9 @@ void AddEdgeCommand(CLI::App& app, const std::string& log_level, int& exit_code)
   cmd->add_flag("--check", args->check,
                 "load the config and models, report problems, and exit without running");
   CLI::App* export_cmd = AddEdgeExportCommand(*cmd, exit_code);
-  cmd->callback([args, export_cmd, &log_level, &exit_code] {
-    if (export_cmd->parsed()) return;
+  CLI::App* enroll_cmd = AddEdgeEnrollCommand(*cmd, exit_code);
+  cmd->callback([args, export_cmd, enroll_cmd, &log_level, &exit_code] {
+    if (export_cmd->parsed() || enroll_cmd->parsed()) return;
     if (args->config_path.empty()) {
       std::fprintf(stderr, "edgeloop edge: --config is required (see docs/edge.toml)\n");
       exit_code = 2;

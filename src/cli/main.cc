@@ -24,11 +24,15 @@ int main(int argc, char** argv) {
   edgeloop::cli::AddModelCommand(app, exit_code);
   edgeloop::cli::AddEvalCommand(app, exit_code);
   edgeloop::cli::AddEdgeCommand(app, log_level, exit_code);
+  edgeloop::cli::AddHubCommand(app, log_level, exit_code);
+  edgeloop::cli::AddCtlCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help/--version exit 0; every usage error exits 2 (CLI11's own codes are 100+), the
+    // convention every edgeloop command and script relies on.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return exit_code;
 }

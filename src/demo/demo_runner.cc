@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 
+#include "demo/demo_hub.h"
+#include "demo/gateway_uplink.h"
 #include "demo/plant_builder.h"
 #include "edge/edge_agent.h"
 #include "sim/machine_simulator.h"
@@ -63,6 +65,7 @@ Status PrepareStore(const fs::path& path) {
 }
 
 struct Gateway {
+  std::unique_ptr<GatewayUplink> uplink;  // declared first: the agent's workers feed it
   std::unique_ptr<edge::EdgeAgent> agent;
   std::vector<size_t> machines;  // indices into the machine list
 };
@@ -70,7 +73,8 @@ struct Gateway {
 }  // namespace
 
 Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options,
-                            const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                            const ProgressCallback& progress, const std::atomic<bool>* cancel,
+                            const AfterRunCallback& after_run) {
   if (options.duration <= Duration::zero()) return InvalidArgument("duration must be positive");
   if (!(options.speed >= 0)) return InvalidArgument("speed must be >= 0 (0 = as fast as possible)");
   EL_ASSIGN_OR_RETURN(std::vector<PlannedMachine> planned,
@@ -90,18 +94,35 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
   // advances only after a step was handed over: the gate's future-timestamp tolerance (5 s by
   // default) covers the step (100 ms), and clock skew is not checked without a receive time.
   SimulatedClock plant_clock(options.start);
+  SystemClock wall_clock;
+  std::vector<std::string> gateway_ids;
+  for (const GatewayConfig& gw : plant.gateways) gateway_ids.push_back(gw.id);
+  EL_ASSIGN_OR_RETURN(DemoHub hub, StartDemoHub(options, gateway_ids, wall_clock));
   std::vector<sim::MachineSimulator> machines;
   std::map<std::string, Gateway> gateways;
   for (const GatewayConfig& gw : plant.gateways) {
     const fs::path store_path = fs::path(options.data_dir) / (gw.id + ".db");
+    const fs::path outbox_path = fs::path(options.data_dir) / (gw.id + "-outbox.db");
     EL_RETURN_IF_ERROR(PrepareStore(store_path));
+    EL_RETURN_IF_ERROR(PrepareStore(outbox_path));
+    Gateway& g = gateways[gw.id];
+    const int hub_port = hub.hub->port();
+    EL_ASSIGN_OR_RETURN(g.uplink, GatewayUplink::Create({.node_id = gw.id,
+                                                         .outbox_path = outbox_path.string(),
+                                                         .hub_host = "127.0.0.1",
+                                                         .hub_port = hub_port,
+                                                         .token = hub.node_tokens.at(gw.id)}));
     edge::EdgeAgentConfig config;
     config.node_id = gw.id;
     config.pipeline = plant.pipeline;
     config.store_path = store_path.string();
     config.clock = &plant_clock;
+    GatewayUplink* uplink = g.uplink.get();
+    config.on_output = [uplink](edge::AssetPipeline&, const edge::PipelineOutput& out) {
+      uplink->OnOutput(out);
+    };
     for (const AssetConfig& a : gw.assets) config.assets.push_back(a.asset);
-    EL_ASSIGN_OR_RETURN(gateways[gw.id].agent, edge::EdgeAgent::Create(config));
+    EL_ASSIGN_OR_RETURN(g.agent, edge::EdgeAgent::Create(config));
     summary.store_paths.push_back(store_path.string());
   }
   for (const PlannedMachine& m : planned) {
@@ -133,11 +154,18 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
   };
 
   for (auto& [id, gw] : gateways) gw.agent->Start();
-  SystemClock wall_clock;
   const Timestamp wall_start = wall_clock.Now();
   const Timestamp end = options.start + options.duration;
   Timestamp next_progress = options.start;
+  Timestamp next_heartbeat = options.start + options.heartbeat;
+  const auto heartbeat = [&] {
+    for (auto& [id, gw] : gateways) {
+      gw.uplink->Heartbeat(gw.agent->Snapshot(), plant_clock.Now(),
+                           ToSeconds(plant_clock.Now() - options.start));
+    }
+  };
   DemoProgress snapshot;
+  snapshot.hub_url = hub.session.url;
   snapshot.total = options.duration;
   snapshot.assets = summary.assets;
 
@@ -153,6 +181,11 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
       if (!gw.agent->Submit(std::move(group))) return Internal("gateway " + id + " stopped early");
     }
     plant_clock.Advance(step);
+    if (plant_clock.Now() >= next_heartbeat) {
+      next_heartbeat = plant_clock.Now() + options.heartbeat;
+      heartbeat();
+    }
+    for (auto& [id, gw] : gateways) gw.uplink->Tick();
     const Duration simulated = plant_clock.Now() - options.start;
     if (options.speed > 0) {
       // Pace the plant: simulated time runs `speed` times faster than the wall clock.
@@ -173,6 +206,13 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
     if (!s.ok() && first_error.ok()) first_error = s.WithContext("gateway " + id);
   }
   if (!first_error.ok()) return first_error;
+  heartbeat();  // the final state, as the daemon sends at an orderly stop
+  for (auto& [id, gw] : gateways) {
+    if (Status s = gw.uplink->Drain(options.drain_timeout); !s.ok()) {
+      spdlog::warn("demo: {}", s.message());
+    }
+    summary.hub.undelivered_batches += gw.uplink->stats().pending;
+  }
   summary.simulated = plant_clock.Now() - options.start;
   summary.wall = wall_clock.Now() - wall_start;
   collect(summary.assets, summary.backpressure_waits, &summary.batches_refused);
@@ -182,6 +222,11 @@ Result<DemoSummary> RunDemo(const PlantConfig& plant, const DemoOptions& options
     snapshot.assets = summary.assets;
     progress(snapshot);
   }
+  EL_ASSIGN_OR_RETURN(HubSummary at_hub, ReadHubSummary(hub));
+  at_hub.undelivered_batches = summary.hub.undelivered_batches;
+  summary.hub = std::move(at_hub);
+  if (after_run) after_run(hub.session, summary);
+  hub.hub->Stop();
   return summary;
 }
 

@@ -27,6 +27,11 @@ std::string Health(const AssetOutcome& a) {
 }  // namespace
 
 void ProgressPrinter::operator()(const DemoProgress& p) {
+  if (!hub_shown_ && !p.hub_url.empty()) {
+    hub_shown_ = true;
+    fmt::print(out_, "hub: {} (API under /v1, OpenAPI at /v1/openapi.json)\n", p.hub_url);
+    std::fflush(out_);
+  }
   if (live_) {
     // Redraw at most every 2 simulated seconds, and always at the end.
     if (p.simulated < p.total && last_draw_ >= Duration::zero() &&
@@ -78,6 +83,33 @@ void ProgressPrinter::PrintTable(const DemoProgress& p) {
   table_lines_ = static_cast<int>(2 + p.assets.size());
   std::fputs(text.c_str(), out_);
   std::fflush(out_);
+}
+
+void PrintHubSummary(const HubSummary& h, std::FILE* out) {
+  if (h.url.empty()) return;
+  int64_t windows = 0, batches = 0;
+  for (const HubNodeSummary& n : h.nodes) {
+    windows += n.windows;
+    batches += n.batches;
+  }
+  fmt::print(out, "\nhub {} ({}): {} rows ingested ({} feature windows in {} batches), {} alert(s)\n",
+             h.url, h.db, windows, windows, batches, h.alerts.size());
+  fmt::print(out, "  {:<12} {:>8} {:>9} {:>17}  {}\n", "node", "batches", "windows",
+             "inference uptime", "status");
+  for (const HubNodeSummary& n : h.nodes) {
+    fmt::print(out, "  {:<12} {:>8} {:>9} {:>16.2f}%  {}\n", n.node, n.batches, n.windows,
+               n.inference_uptime * 100, n.status);
+  }
+  for (const HubAlertSummary& a : h.alerts) {
+    fmt::print(out, "  alert #{}: {} on {} ({}, peak score {:.1f}, {}), opened {}\n", a.id, a.asset,
+               a.node, a.severity, a.peak_score, a.state, a.opened);
+  }
+  if (h.undelivered_batches > 0) {
+    fmt::print(out, "  WARNING: {} batches were not delivered to the hub in time\n",
+               h.undelivered_batches);
+  }
+  fmt::print(out, "  admin token: {} (e.g. edgeloop ctl --hub {} --token-file {} alerts list)\n",
+             h.admin_token_file, h.url, h.admin_token_file);
 }
 
 void PrintSummary(const DemoSummary& s, std::FILE* out) {
@@ -143,6 +175,7 @@ void PrintSummary(const DemoSummary& s, std::FILE* out) {
         out, "\n  try: sqlite3 {} 'SELECT asset, peak_score, top_feature, diagnosis FROM alerts'\n",
         s.store_paths.front());
   }
+  PrintHubSummary(s.hub, out);
   std::fflush(out);
 }
 

@@ -25,8 +25,11 @@ class ProgressPrinter {
   int next_decile_ = 1;
   int table_lines_ = 0;  // lines drawn last time, to move the cursor back over them
   Duration last_draw_{-1};
+  bool hub_shown_ = false;
 };
 
 void PrintSummary(const DemoSummary& summary, std::FILE* out);
+// The hub's side: rows ingested, uptime per node, alerts.
+void PrintHubSummary(const HubSummary& hub, std::FILE* out);
 
 }  // namespace edgeloop::demo

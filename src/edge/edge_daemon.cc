@@ -386,4 +386,31 @@ Status EdgeDaemon::ApplyDesired(const DesiredState& state,
   return Status::Ok();
 }
 
+double InferenceUptime(const EdgeAgentSnapshot& agent) {
+  if (agent.windows_decided == 0) return 1;
+  return 1.0 - static_cast<double>(agent.latency.late) / static_cast<double>(agent.windows_decided);
+}
+
+nlohmann::json HeartbeatJson(const DaemonStatus& s, Timestamp now) {
+  nlohmann::json sources = nlohmann::json::object();
+  for (const auto& [name, c] : s.sources) {
+    sources[name] = {{"messages", c.messages}, {"values", c.values}, {"rejected", c.rejected}};
+  }
+  return {{"type", "heartbeat"},
+          {"time", FormatTimestamp(now)},
+          {"version", EDGELOOP_VERSION},
+          {"uptime_s", s.uptime_s},
+          {"inference_uptime", s.inference_uptime},
+          {"windows_decided", s.agent.windows_decided},
+          {"latency_ms", {{"p50", s.agent.latency.p50_ms}, {"p99", s.agent.latency.p99_ms}}},
+          {"queue_depth", s.agent.queue_depth},
+          {"backpressure_waits", s.agent.queue_backpressure_waits},
+          {"batches_refused", s.agent.batches_refused},
+          {"outbox", {{"pending", s.outbox_pending}, {"dropped", s.outbox_dropped}}},
+          {"sources", sources},
+          {"models", s.model_versions},
+          {"desired_revision", s.desired_revision},
+          {"drift_events", s.drift_events}};
+}
+
 }  // namespace edgeloop::edge

@@ -66,6 +66,11 @@ struct DaemonStatus {
   double inference_uptime = 1;  // share of decided windows decided within one window length
 };
 
+// Share of decided windows decided within one window length (1 before any window).
+double InferenceUptime(const EdgeAgentSnapshot& agent);
+// The heartbeat record (docs/protocol.md "Batch payload") for a status taken at `now`.
+nlohmann::json HeartbeatJson(const DaemonStatus& status, Timestamp now);
+
 class EdgeDaemon {
  public:
   // Builds everything the config describes (opens stores, loads models, checks sources) but

@@ -182,34 +182,10 @@ DaemonStatus EdgeDaemon::Snapshot() const {
     s.desired_error = ps.last_error;
   }
   s.uptime_s = std::chrono::duration<double>(clock_.Now() - started_).count();
-  if (s.agent.windows_decided > 0) {
-    s.inference_uptime = 1.0 - static_cast<double>(s.agent.latency.late) /
-                                   static_cast<double>(s.agent.windows_decided);
-  }
+  s.inference_uptime = InferenceUptime(s.agent);
   return s;
 }
 
-nlohmann::json EdgeDaemon::Heartbeat() const {
-  const DaemonStatus s = Snapshot();
-  nlohmann::json sources = nlohmann::json::object();
-  for (const auto& [name, c] : s.sources) {
-    sources[name] = {{"messages", c.messages}, {"values", c.values}, {"rejected", c.rejected}};
-  }
-  return {{"type", "heartbeat"},
-          {"time", FormatTimestamp(clock_.Now())},
-          {"version", EDGELOOP_VERSION},
-          {"uptime_s", s.uptime_s},
-          {"inference_uptime", s.inference_uptime},
-          {"windows_decided", s.agent.windows_decided},
-          {"latency_ms", {{"p50", s.agent.latency.p50_ms}, {"p99", s.agent.latency.p99_ms}}},
-          {"queue_depth", s.agent.queue_depth},
-          {"backpressure_waits", s.agent.queue_backpressure_waits},
-          {"batches_refused", s.agent.batches_refused},
-          {"outbox", {{"pending", s.outbox_pending}, {"dropped", s.outbox_dropped}}},
-          {"sources", sources},
-          {"models", s.model_versions},
-          {"desired_revision", s.desired_revision},
-          {"drift_events", s.drift_events}};
-}
+nlohmann::json EdgeDaemon::Heartbeat() const { return HeartbeatJson(Snapshot(), clock_.Now()); }
 
 }  // namespace edgeloop::edge

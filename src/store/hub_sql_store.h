@@ -75,7 +75,7 @@ class SqlHubStore final : public HubStore {
                                              TimeMs to, int64_t limit) override;
   Result<std::vector<HeartbeatSummary>> HeartbeatSummaries(int64_t tenant, TimeMs from,
                                                            TimeMs to) override;
-  Result<std::vector<ShadowStatsRecord>> ListShadowStats(int64_t tenant, const std::string& asset,
+  Result<std::vector<HubShadowStatsRecord>> ListShadowStats(int64_t tenant, const std::string& asset,
                                                          int64_t limit) override;
 
  private:

@@ -134,7 +134,7 @@ class HubStore {
   virtual Result<std::vector<HeartbeatSummary>> HeartbeatSummaries(int64_t tenant, TimeMs from,
                                                                    TimeMs to) = 0;
   // Shadow statistics records of an asset (newest first).
-  virtual Result<std::vector<ShadowStatsRecord>> ListShadowStats(int64_t tenant,
+  virtual Result<std::vector<HubShadowStatsRecord>> ListShadowStats(int64_t tenant,
                                                                  const std::string& asset,
                                                                  int64_t limit) = 0;
 };

@@ -109,7 +109,7 @@ struct Channel {
 
 // ---- Ingest: decoded batch payloads (docs/protocol.md "Batch payload") ----
 
-struct WindowRecord {
+struct HubWindowRecord {
   std::string asset;
   TimeMs start = 0;
   TimeMs end = 0;
@@ -134,7 +134,7 @@ struct AlertEventRecord {
   std::string evidence_json;  // "{}" when absent
 };
 
-struct QualityEventRecord {
+struct HubQualityEventRecord {
   std::string asset;
   std::string channel;
   std::string rule;
@@ -155,7 +155,7 @@ struct DriftRecord {
   TimeMs time = 0;
 };
 
-struct ShadowStatsRecord {
+struct HubShadowStatsRecord {
   std::string asset;
   std::string production;
   std::string shadow;
@@ -180,11 +180,11 @@ struct DecodedBatch {
   int64_t seq = 0;
   int64_t payload_bytes = 0;
   TimeMs created = 0;  // the node's "created" stamp
-  std::vector<WindowRecord> windows;
+  std::vector<HubWindowRecord> windows;
   std::vector<AlertEventRecord> alerts;
-  std::vector<QualityEventRecord> quality;
+  std::vector<HubQualityEventRecord> quality;
   std::vector<DriftRecord> drift;
-  std::vector<ShadowStatsRecord> shadow_stats;
+  std::vector<HubShadowStatsRecord> shadow_stats;
   std::vector<HeartbeatRecord> heartbeats;
 };
 
