@@ -140,6 +140,12 @@ Status HubHttpServer::Listen(const std::string& host, int port) {
   s.server.set_keep_alive_timeout(s.options.keep_alive_timeout.count());
   s.server.set_read_timeout(s.options.read_timeout.count(), 0);
   s.server.set_write_timeout(s.options.write_timeout.count(), 0);
+  // httplib's default also sets SO_REUSEPORT, which lets a second hub bind the same port and
+  // silently take half the traffic. SO_REUSEADDR alone allows a quick restart and nothing more.
+  s.server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
+  });
   auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Serve(req, res); };
   s.server.Get(".*", handler);
   s.server.Post(".*", handler);

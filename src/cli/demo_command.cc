@@ -90,8 +90,7 @@ int RunDemoCommand(const DemoArgs& args, const std::string& log_level) {
       while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     };
   }
-  auto summary =
-      demo::RunDemo(*plant, options, std::ref(printer), &g_interrupted, after_run);
+  auto summary = demo::RunDemo(*plant, options, std::ref(printer), &g_interrupted, after_run);
   if (!summary.ok()) {
     std::fprintf(stderr, "edgeloop demo: %s\n", summary.status().message().c_str());
     return 1;

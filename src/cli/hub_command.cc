@@ -102,8 +102,8 @@ int RunTenantCreate(const TenantArgs& args) {
   if (!*secret) return Fail(AlreadyExists("tenant '" + args.name + "' exists already"));
   if (!args.token_file.empty()) {
     if (Status s = WriteSecretFile(args.token_file, **secret, false); !s.ok()) {
-      std::fprintf(stderr, "edgeloop hub tenant create: %s\nadmin token: %s\n",
-                   s.message().c_str(), (*secret)->c_str());
+      std::fprintf(stderr, "edgeloop hub tenant create: %s\nadmin token: %s\n", s.message().c_str(),
+                   (*secret)->c_str());
       return 1;
     }
     std::printf("tenant '%s' created; admin token written to %s\n", args.name.c_str(),

@@ -49,8 +49,7 @@ Result<DemoHub> StartDemoHub(const DemoOptions& options, const std::vector<std::
     EL_ASSIGN_OR_RETURN(hub::ApiReply enrollment,
                         admin->Post("/v1/enrollments", {{"node", gw}, {"group", "demo"}}));
     if (!enrollment.json.contains("enrollment_token")) {
-      return Internal("POST /v1/enrollments answered without enrollment_token: " +
-                      enrollment.body);
+      return Internal("POST /v1/enrollments answered without enrollment_token: " + enrollment.body);
     }
     EL_ASSIGN_OR_RETURN(
         edge::EnrollmentResult node,
@@ -69,8 +68,8 @@ Result<HubSummary> ReadHubSummary(DemoHub& hub) {
   EL_ASSIGN_OR_RETURN(auto admin, hub::ApiClient::Create(hub.session.url, hub.session.admin_token));
   EL_ASSIGN_OR_RETURN(store::Tenant tenant, hub.hub->store().FindTenant(hub.session.tenant));
   EL_ASSIGN_OR_RETURN(hub::ApiReply nodes, admin->Get("/v1/nodes"));
-  const nlohmann::json& list = nodes.json.is_object() ? nodes.json.value("nodes", nlohmann::json())
-                                                      : nodes.json;
+  const nlohmann::json& list =
+      nodes.json.is_object() ? nodes.json.value("nodes", nlohmann::json()) : nodes.json;
   if (!list.is_array()) return Internal("GET /v1/nodes: unexpected answer " + nodes.body);
   for (const nlohmann::json& n : list) {
     HubNodeSummary node;

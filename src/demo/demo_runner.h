@@ -35,8 +35,8 @@ struct DemoOptions {
   Duration step = std::chrono::milliseconds(100);  // simulated time per driver step
   // 2026-01-05T06:00:00Z, a Monday's early shift: fixed so that runs are reproducible.
   Timestamp start = FromNanos(1767592800'000'000'000);
-  std::string hub_listen = "127.0.0.1:8080";  // port 0: any free port
-  std::string hub_db;                         // "" = sqlite:<data_dir>/hub.db
+  std::string hub_listen = "127.0.0.1:8080";      // port 0: any free port
+  std::string hub_db;                             // "" = sqlite:<data_dir>/hub.db
   Duration heartbeat = std::chrono::seconds(10);  // plant time between gateway heartbeats
   // How long to wait, after the run, for the hub to acknowledge every batch.
   std::chrono::milliseconds drain_timeout{30000};

@@ -80,6 +80,15 @@ id = "gw-line2"
   id = "motor-203"
   kind = "motor"
   rpm = 1470
+
+[[gateway]]
+id = "gw-utility"
+
+  [[gateway.asset]]
+  id = "pump-301"
+  kind = "pump"
+  rpm = 1480
+  vanes = 5
 )toml";
 
 Result<quality::PhysicalRange> ReadRange(const ConfigTable& t, std::string_view key) {

@@ -43,7 +43,7 @@ struct PlantConfig {
   size_t AssetCount() const;
 };
 
-// The built-in plant: 2 gateways, 6 assets (pumps, motors, a fan, a compressor).
+// The built-in plant: 3 gateways, 7 assets (pumps, motors, a fan, a compressor).
 std::string_view DefaultPlantToml();
 
 Result<PlantConfig> ParsePlantConfig(std::string_view toml_text, std::string source_name);

@@ -20,11 +20,11 @@ std::string WithReplaced(std::string_view from, std::string_view to) {
   return text;
 }
 
-TEST(PlantConfigTest, BuiltInPlantParsesWithSixAssetsOnTwoGateways) {
+TEST(PlantConfigTest, BuiltInPlantParsesWithSevenAssetsOnThreeGateways) {
   auto plant = ParsePlantConfig(DefaultPlantToml(), "<built-in>");
   ASSERT_TRUE(plant.ok()) << plant.status().ToString();
-  EXPECT_EQ(plant->gateways.size(), 2u);
-  EXPECT_EQ(plant->AssetCount(), 6u);
+  EXPECT_EQ(plant->gateways.size(), 3u);
+  EXPECT_EQ(plant->AssetCount(), 7u);
   EXPECT_EQ(plant->pipeline.vibration_rate_hz, 25600);
   EXPECT_EQ(plant->pipeline.detector.warmup_windows, 20u);
   EXPECT_EQ(plant->gateways[1].assets[0].imbalance_g, 0.25);

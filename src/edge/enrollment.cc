@@ -20,7 +20,8 @@ Result<EnrollmentResult> EnrollWithHub(const std::string& hub_url,
   const std::string body = nlohmann::json{{"enrollment_token", enrollment_token}}.dump();
   httplib::Result res = client.Post("/v1/enroll", body, "application/json");
   if (!res) {
-    return Unavailable("cannot reach the hub at " + hub_url + ": " + httplib::to_string(res.error()));
+    return Unavailable("cannot reach the hub at " + hub_url + ": " +
+                       httplib::to_string(res.error()));
   }
   const nlohmann::json answer = nlohmann::json::parse(res->body, nullptr, false);
   if (res->status != 200 && res->status != 201) {

@@ -18,8 +18,8 @@ struct EnrollmentResult {
 // POST {hub_url}/v1/enroll {"enrollment_token": ...}. Unavailable when the hub cannot be reached;
 // PermissionDenied-like refusals (unknown, used or expired enrollment token) are
 // FailedPrecondition with the hub's message.
-Result<EnrollmentResult> EnrollWithHub(const std::string& hub_url,
-                                       const std::string& enrollment_token,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+Result<EnrollmentResult> EnrollWithHub(
+    const std::string& hub_url, const std::string& enrollment_token,
+    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace edgeloop::edge

@@ -13,7 +13,8 @@ Status ErrorFromReply(const ApiReply& reply) {
   if (reply.json.is_object() && reply.json.contains("error") && reply.json["error"].is_object()) {
     const nlohmann::json& e = reply.json["error"];
     if (e.contains("code") && e["code"].is_string()) code = e["code"].get<std::string>();
-    if (e.contains("message") && e["message"].is_string()) message = e["message"].get<std::string>();
+    if (e.contains("message") && e["message"].is_string())
+      message = e["message"].get<std::string>();
   }
   std::string text = "HTTP " + std::to_string(reply.status) + " " + code + ": " + message;
   switch (reply.status) {
@@ -55,8 +56,7 @@ ApiClient::ApiClient(std::unique_ptr<httplib::Client> client, std::string token,
 
 ApiClient::~ApiClient() = default;
 
-Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& base_url,
-                                                     std::string token,
+Result<std::unique_ptr<ApiClient>> ApiClient::Create(const std::string& base_url, std::string token,
                                                      std::chrono::milliseconds timeout) {
   if (base_url.rfind("http://", 0) != 0) {
     return InvalidArgument("hub URL '" + base_url + "': expected http://host:port");

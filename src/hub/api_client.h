@@ -6,11 +6,10 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -30,9 +29,9 @@ struct ApiReply {
 class ApiClient {
  public:
   // `base_url` "http://host:port"; `token` may be empty (public routes only).
-  static Result<std::unique_ptr<ApiClient>> Create(const std::string& base_url, std::string token,
-                                                   std::chrono::milliseconds timeout =
-                                                       std::chrono::seconds(30));
+  static Result<std::unique_ptr<ApiClient>> Create(
+      const std::string& base_url, std::string token,
+      std::chrono::milliseconds timeout = std::chrono::seconds(30));
   ~ApiClient();
 
   // Any 2xx -> the reply; 4xx/5xx -> an error Status (kInvalidArgument 400, kNotFound 404,
@@ -48,8 +47,8 @@ class ApiClient {
 
   // The raw exchange without turning error statuses into Status (for tests and callers that
   // inspect 304/4xx themselves). Transport failures are still kUnavailable.
-  Result<ApiReply> Send(const std::string& method, const std::string& path,
-                        std::string_view body, const std::string& content_type,
+  Result<ApiReply> Send(const std::string& method, const std::string& path, std::string_view body,
+                        const std::string& content_type,
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:

@@ -36,7 +36,8 @@ Status ParseListen(std::string_view text, std::string& host, int& port) {
     return InvalidArgument("listen address '" + std::string(text) +
                            "': expected HOST:PORT, :PORT or PORT with a port in 0..65535");
   }
-  if (parsed_host.empty()) return InvalidArgument("listen address '" + std::string(text) + "': empty host");
+  if (parsed_host.empty())
+    return InvalidArgument("listen address '" + std::string(text) + "': empty host");
   host = parsed_host;
   port = value;
   return Status::Ok();
@@ -87,8 +88,8 @@ Result<HubConfig> ReadHub(const ConfigDocument& doc, const std::string& source_n
     EL_RETURN_IF_ERROR(CheckRange(*limits, "max_ingest_mb", ingest_mb, 1, 256));
     c.max_ingest_bytes = ingest_mb << 20;
     EL_ASSIGN_OR_RETURN(c.enrollment_ttl_s, limits->Int("enrollment_ttl_s", c.enrollment_ttl_s));
-    EL_RETURN_IF_ERROR(CheckRange(*limits, "enrollment_ttl_s", c.enrollment_ttl_s, 60,
-                                  int64_t{366} * 24 * 3600));
+    EL_RETURN_IF_ERROR(
+        CheckRange(*limits, "enrollment_ttl_s", c.enrollment_ttl_s, 60, int64_t{366} * 24 * 3600));
   }
   EL_RETURN_IF_ERROR(doc.CheckNoUnknownKeys());
   return c;

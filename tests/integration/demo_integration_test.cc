@@ -30,12 +30,13 @@ TEST_P(DemoSeedTest, FaultyAssetAlertsAfterOnsetAndNoHealthyAssetAlerts) {
   options.speed = 0;  // simulated time as fast as the gateways go
   options.seed = seed;
   options.data_dir = FreshDir("seed" + std::to_string(seed)).string();
+  options.hub_listen = "127.0.0.1:0";
   int progress_calls = 0;
   auto summary = RunDemo(*plant, options, [&](const DemoProgress&) { ++progress_calls; });
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_GT(progress_calls, 10);
   EXPECT_EQ(summary->simulated, seconds(60));
-  ASSERT_EQ(summary->assets.size(), 6u);
+  ASSERT_EQ(summary->assets.size(), 7u);
 
   const AssetOutcome* faulty = summary->Faulty();
   ASSERT_NE(faulty, nullptr);
@@ -63,7 +64,18 @@ TEST_P(DemoSeedTest, FaultyAssetAlertsAfterOnsetAndNoHealthyAssetAlerts) {
     ASSERT_TRUE(a.ok());
     alerts.insert(alerts.end(), a->begin(), a->end());
   }
-  EXPECT_EQ(windows, 6 * 60);
+  EXPECT_EQ(windows, 7 * 60);
+  // Everything the gateways stored reached the hub over HTTP, once.
+  EXPECT_EQ(summary->hub.undelivered_batches, 0);
+  ASSERT_EQ(summary->hub.nodes.size(), 3u);
+  int64_t hub_windows = 0;
+  for (const HubNodeSummary& n : summary->hub.nodes) {
+    hub_windows += n.windows;
+    EXPECT_GT(n.batches, 0) << n.node;
+  }
+  EXPECT_EQ(hub_windows, 7 * 60);
+  EXPECT_EQ(summary->hub.alerts.size(), alerts.size());
+  for (const HubAlertSummary& a : summary->hub.alerts) EXPECT_EQ(a.asset, faulty->asset);
   EXPECT_EQ(quarantined, 50 + 1 + 3) << "the injected sensor glitches are quarantined";
   ASSERT_GE(alerts.size(), 1u);
   for (const auto& a : alerts) {
@@ -78,13 +90,21 @@ using edgeloop::testing::RunEdgeloop;
 
 TEST(DemoCliTest, HeadlessSixtySecondRunExitsZeroWithSummary) {
   const fs::path dir = FreshDir("cli");
-  auto [code, out] = RunEdgeloop("demo --headless --duration 60s --data-dir " + dir.string());
+  auto [code, out] = RunEdgeloop(
+      "demo --headless --duration 60s --hub-listen 127.0.0.1:0 --data-dir " + dir.string());
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("[100%]"), std::string::npos) << out;
   EXPECT_NE(out.find(" fault detected "), std::string::npos) << out;
   EXPECT_NE(out.find("0 false alert(s)"), std::string::npos) << out;
   EXPECT_TRUE(fs::exists(dir / "gw-line1.db"));
   EXPECT_TRUE(fs::exists(dir / "gw-line2.db"));
+  EXPECT_TRUE(fs::exists(dir / "hub.db"));
+  EXPECT_TRUE(fs::exists(dir / "admin.token"));
+  EXPECT_NE(out.find("hub: http://127.0.0.1:"), std::string::npos) << out;
+  EXPECT_NE(out.find("rows ingested (420 feature windows"), std::string::npos) << out;
+  for (const char* node : {"gw-line1", "gw-line2", "gw-utility"}) {
+    EXPECT_NE(out.find(std::string("  ") + node), std::string::npos) << node << "\n" << out;
+  }
 }
 
 TEST(DemoCliTest, BadArgumentsAndConfigsAreClearErrors) {
