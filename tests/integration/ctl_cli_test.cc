@@ -223,7 +223,8 @@ TEST_F(CtlCliTest, TokensRolesAndRevocation) {
   EXPECT_TRUE(Contains(after.err, "HTTP 401")) << after.all();
   CmdResult revoked_list = Ctl("--json tokens list");
   bool found = false;
-  for (const json& t : ParseJson(revoked_list)["tokens"]) {
+  const json revoked_tokens = ParseJson(revoked_list);
+  for (const json& t : revoked_tokens["tokens"]) {
     if (t["name"] == "bob") found = t["revoked"] == true;
   }
   EXPECT_TRUE(found) << revoked_list.out;
@@ -307,7 +308,8 @@ TEST_F(CtlCliTest, EnrollNodesModelsDeploymentsAlerts) {
   EXPECT_EQ(version_json["version"], 1) << version_json.dump();
 
   // Deployments: create, per-node status, roll back (once).
-  CmdResult deploy = Ctl("deploy create --model pump-bearing --version 1 --group pump --nodes gw-1");
+  CmdResult deploy =
+      Ctl("deploy create --model pump-bearing --version 1 --group pump --nodes gw-1");
   ASSERT_EQ(deploy.code, 0) << deploy.all();
   EXPECT_TRUE(Contains(deploy.out, "pump-bearing@1 as production")) << deploy.out;
   const json deployments = ParseJson(Ctl("--json deploy list --active"));
@@ -357,7 +359,8 @@ TEST_F(CtlCliTest, ExitCodesAndMessages) {
   EXPECT_EQ(malformed.code, 2) << malformed.all();
   EXPECT_TRUE(Contains(malformed.err, "http://host:port")) << malformed.all();
 
-  CmdResult no_file = Edgeloop("ctl --hub " + url_ + " --token-file " + P("nope.token") + " nodes list");
+  CmdResult no_file =
+      Edgeloop("ctl --hub " + url_ + " --token-file " + P("nope.token") + " nodes list");
   EXPECT_EQ(no_file.code, 2) << no_file.all();
   EXPECT_TRUE(Contains(no_file.err, "nope.token")) << no_file.all();
 
