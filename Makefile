@@ -32,12 +32,14 @@ test: debug
 bench: deps
 	cmake --preset release
 	cmake --build --preset release --target edgeloop_bench edgeloop_tree_bench edgeloop_dense_bench \
-	    edgeloop_mqtt_ingest_bench edgeloop_edge_bench
+	    edgeloop_mqtt_ingest_bench edgeloop_edge_bench edgeloop_hub_ingest_bench edgeloop_hub_api_bench
 	./build/release/bench/edgeloop_bench $(BENCH_ARGS)
 	./build/release/bench/edgeloop_tree_bench $(BENCH_ARGS)
 	./build/release/bench/edgeloop_dense_bench $(BENCH_ARGS)
 	./build/release/bench/edgeloop_mqtt_ingest_bench
 	./build/release/bench/edgeloop_edge_bench
+	./build/release/bench/edgeloop_hub_ingest_bench
+	./build/release/bench/edgeloop_hub_api_bench
 
 fuzz: deps
 	cmake --preset fuzz

@@ -140,6 +140,9 @@ Status HubHttpServer::Listen(const std::string& host, int port) {
   s.server.set_keep_alive_timeout(s.options.keep_alive_timeout.count());
   s.server.set_read_timeout(s.options.read_timeout.count(), 0);
   s.server.set_write_timeout(s.options.write_timeout.count(), 0);
+  // httplib writes headers and body separately; with Nagle on, every answer with a body waited
+  // ~40 ms for the client's delayed ACK (measured by bench/hub_api_bench: /healthz 42.6 ms).
+  s.server.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second hub bind the same port and
   // silently take half the traffic. SO_REUSEADDR alone allows a quick restart and nothing more.
   s.server.set_socket_options([](socket_t sock) {

@@ -47,6 +47,7 @@ class HttpHubClient final : public HubClient {
     client.set_read_timeout(endpoint_.timeout);
     client.set_write_timeout(endpoint_.timeout);
     client.set_keep_alive(true);
+    client.set_tcp_nodelay(true);  // no ~40 ms delayed-ACK stall per request
   }
 
   Result<HubResponse> Fetch(httplib::Client& client, const std::string& url,

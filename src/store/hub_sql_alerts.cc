@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/hub_sql_rows.h"
 #include "store/hub_sql_store.h"
 
 namespace edgeloop::store {
@@ -22,11 +23,6 @@ constexpr std::string_view kAlertColumns =
     "diagnosis, top_feature, CAST(evidence AS TEXT), state, acknowledged, acknowledged_by, "
     "resolved, resolved_by, batch_seq";
 
-std::optional<TimeMs> OptionalTime(const SqlRow& row, size_t col) {
-  if (row.IsNull(col)) return std::nullopt;
-  return row.Int(col);
-}
-
 Result<Alert> AlertFromRow(const SqlRow& row) {
   Alert a;
   a.id = row.Int(0);
@@ -35,7 +31,7 @@ Result<Alert> AlertFromRow(const SqlRow& row) {
   a.node_alert_id = row.Int(3);
   a.asset = row.Text(4);
   a.opened = row.Int(5);
-  a.cleared = OptionalTime(row, 6);
+  a.cleared = hub_sql::OptIntAt(row, 6);
   a.peak_score = row.Double(7);
   a.severity = row.Text(8);
   a.detector = row.Text(9);
@@ -46,9 +42,9 @@ Result<Alert> AlertFromRow(const SqlRow& row) {
   if (!state)
     return DataLoss("alert " + std::to_string(a.id) + " has unknown state '" + row.Text(13) + "'");
   a.state = *state;
-  a.acknowledged = OptionalTime(row, 14);
+  a.acknowledged = hub_sql::OptIntAt(row, 14);
   a.acknowledged_by = row.Text(15);
-  a.resolved = OptionalTime(row, 16);
+  a.resolved = hub_sql::OptIntAt(row, 16);
   a.resolved_by = row.Text(17);
   a.batch_seq = row.Int(18);
   return a;
