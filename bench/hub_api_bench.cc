@@ -88,8 +88,9 @@ httplib::Result Timed(RouteStats& s, std::initializer_list<int> expected, Call&&
 std::unique_ptr<httplib::Client> NewClient(int port) {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
   c->set_keep_alive(true);
-  // EDGELOOP_BENCH_CLIENT_NODELAY=1: no Nagle on the client side (see bench/README.md).
-  c->set_tcp_nodelay(std::getenv("EDGELOOP_BENCH_CLIENT_NODELAY") != nullptr);
+  // Like the real node clients (uplink, desired-state poller): no Nagle, or every POST (headers
+  // and body in two sends) waits ~40 ms for the hub's delayed ACK (see bench/README.md).
+  c->set_tcp_nodelay(true);
   c->set_connection_timeout(5, 0);
   c->set_read_timeout(10, 0);
   c->set_write_timeout(10, 0);

@@ -153,8 +153,8 @@ Result<double> RunHub(const std::string& db_url, const Workload& w, const Params
   for (int n = 0; n < p.nodes; ++n) {
     clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", hub->port()));
     clients.back()->set_keep_alive(true);
-    // EDGELOOP_BENCH_CLIENT_NODELAY=1: no Nagle on the client side (see bench/README.md).
-    clients.back()->set_tcp_nodelay(std::getenv("EDGELOOP_BENCH_CLIENT_NODELAY") != nullptr);
+    // Like the real uplink: no Nagle (see bench/README.md).
+    clients.back()->set_tcp_nodelay(true);
     clients.back()->set_connection_timeout(5, 0);
     clients.back()->set_read_timeout(30, 0);
     clients.back()->set_write_timeout(30, 0);
