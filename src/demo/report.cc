@@ -92,9 +92,8 @@ void PrintHubSummary(const HubSummary& h, std::FILE* out) {
     windows += n.windows;
     batches += n.batches;
   }
-  fmt::print(out,
-             "\nhub {} ({}): {} rows ingested ({} feature windows in {} batches), {} alert(s)\n",
-             h.url, h.db, windows, windows, batches, h.alerts.size());
+  fmt::print(out, "\nhub {} ({}): {} feature-window rows ingested in {} batches, {} alert(s)\n",
+             h.url, h.db, windows, batches, h.alerts.size());
   fmt::print(out, "  {:<12} {:>8} {:>9} {:>17}  {}\n", "node", "batches", "windows",
              "inference uptime", "status");
   for (const HubNodeSummary& n : h.nodes) {

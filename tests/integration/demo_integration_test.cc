@@ -101,7 +101,7 @@ TEST(DemoCliTest, HeadlessSixtySecondRunExitsZeroWithSummary) {
   EXPECT_TRUE(fs::exists(dir / "hub.db"));
   EXPECT_TRUE(fs::exists(dir / "admin.token"));
   EXPECT_NE(out.find("hub: http://127.0.0.1:"), std::string::npos) << out;
-  EXPECT_NE(out.find("rows ingested (420 feature windows"), std::string::npos) << out;
+  EXPECT_NE(out.find("420 feature-window rows ingested in"), std::string::npos) << out;
   for (const char* node : {"gw-line1", "gw-line2", "gw-utility"}) {
     EXPECT_NE(out.find(std::string("  ") + node), std::string::npos) << node << "\n" << out;
   }
