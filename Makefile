@@ -8,7 +8,8 @@
 DEMO_ARGS ?=
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 60
-FUZZERS := plant_config_fuzzer duration_fuzzer mat_fuzzer csv_fuzzer mqtt_json_fuzzer onnx_model_fuzzer sparkplug_fuzzer edge_config_fuzzer waveform_codec_fuzzer desired_state_fuzzer
+FUZZERS := plant_config_fuzzer duration_fuzzer mat_fuzzer csv_fuzzer mqtt_json_fuzzer onnx_model_fuzzer sparkplug_fuzzer edge_config_fuzzer waveform_codec_fuzzer desired_state_fuzzer \
+           batch_payload_fuzzer hub_config_fuzzer api_body_fuzzer
 
 deps:
 	@bash scripts/install-deps.sh
