@@ -19,6 +19,15 @@ using testdata::IngestOne;
 using testdata::kT0;
 using testdata::OpenedAlert;
 
+// Node gw-1 of `tenant` reports one opened alert on pump-1; returns its hub id.
+int64_t OneOpenAlert(HubStore& store, int64_t tenant) {
+  EnrollNode(store, tenant, "gw-1");
+  DecodedBatch b{.seq = 1, .payload_bytes = 100, .created = kT0};
+  b.alerts = {OpenedAlert(1, "pump-1", kT0 + 1000)};
+  IngestOne(store, tenant, "gw-1", b);
+  return store.ListAlerts(tenant, {}).value().at(0).id;
+}
+
 std::vector<int64_t> NodeAlertIds(const std::vector<Alert>& alerts) {
   std::vector<int64_t> ids;
   for (const Alert& a : alerts) ids.push_back(a.node_alert_id);
@@ -152,11 +161,7 @@ TEST_P(HubStoreConformance, AlertsLimitClampsAtOneThousand) {
 
 TEST_P(HubStoreConformance, AlertsAcknowledgeThenResolve) {
   const int64_t tenant = MakeTenant("acme");
-  EnrollNode(store(), tenant, "gw-1");
-  DecodedBatch b{.seq = 1, .payload_bytes = 100, .created = kT0};
-  b.alerts = {OpenedAlert(1, "pump-1", kT0 + 1000)};
-  IngestOne(store(), tenant, "gw-1", b);
-  const int64_t id = store().ListAlerts(tenant, {}).value().at(0).id;
+  const int64_t id = OneOpenAlert(store(), tenant);
 
   Result<Alert> ack = store().AcknowledgeAlert(tenant, id, "tom", kT0 + 5000);
   ASSERT_TRUE(ack.ok()) << ack.status().ToString();
@@ -196,11 +201,7 @@ TEST_P(HubStoreConformance, AlertsAcknowledgeThenResolve) {
 
 TEST_P(HubStoreConformance, AlertsResolveFromOpenDefinesAcknowledgeTime) {
   const int64_t tenant = MakeTenant("acme");
-  EnrollNode(store(), tenant, "gw-1");
-  DecodedBatch b{.seq = 1, .payload_bytes = 100, .created = kT0};
-  b.alerts = {OpenedAlert(1, "pump-1", kT0 + 1000)};
-  IngestOne(store(), tenant, "gw-1", b);
-  const int64_t id = store().ListAlerts(tenant, {}).value().at(0).id;
+  const int64_t id = OneOpenAlert(store(), tenant);
   Result<Alert> res = store().ResolveAlert(tenant, id, "ann", kT0 + 7000);
   ASSERT_TRUE(res.ok()) << res.status().ToString();
   EXPECT_EQ(res->state, AlertState::kResolved);
@@ -217,11 +218,7 @@ TEST_P(HubStoreConformance, AlertsResolveFromOpenDefinesAcknowledgeTime) {
 
 TEST_P(HubStoreConformance, AlertsAnnotationsValidatedAndListedOldestFirst) {
   const int64_t tenant = MakeTenant("acme");
-  EnrollNode(store(), tenant, "gw-1");
-  DecodedBatch b{.seq = 1, .payload_bytes = 100, .created = kT0};
-  b.alerts = {OpenedAlert(1, "pump-1", kT0 + 1000)};
-  IngestOne(store(), tenant, "gw-1", b);
-  const int64_t id = store().ListAlerts(tenant, {}).value().at(0).id;
+  const int64_t id = OneOpenAlert(store(), tenant);
 
   const Annotation good{.alert = id,
                         .label = "confirmed_fault",
