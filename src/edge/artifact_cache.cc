@@ -9,10 +9,10 @@
 #include <fstream>
 #include <random>
 
-#include "edge/desired_state.h"
-#include "common/sha256.h"
-#include "edge/signature.h"
 #include "common/base64.h"
+#include "common/sha256.h"
+#include "edge/desired_state.h"
+#include "edge/signature.h"
 
 namespace edgeloop::edge {
 namespace {

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
+#include "common/base64.h"
 #include "edge/desired_state.h"
 #include "edge/signing_key_test_util.h"
-#include "common/base64.h"
 
 namespace edgeloop::edge {
 namespace {

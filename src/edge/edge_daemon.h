@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/prometheus_text.h"
 #include "common/status.h"
 #include "drift/drift_monitor.h"
 #include "edge/edge_agent.h"
 #include "edge/edge_config.h"
 #include "edge/model_slot.h"
-#include "common/prometheus_text.h"
 #include "ingest/source.h"
 
 namespace edgeloop::ingest {

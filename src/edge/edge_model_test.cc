@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "edge/model_test_util.h"
 #include "common/sha256.h"
+#include "edge/model_test_util.h"
 #include "model/alloc_counter_test_util.h"
 #include "model/model_metadata.h"
 #include "model/onnx_model.h"

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
 #include "common/prometheus_text.h"
+#include "common/status.h"
 
 namespace edgeloop::edge {
 

@@ -75,8 +75,9 @@ class SqlHubStore final : public HubStore {
                                              TimeMs to, int64_t limit) override;
   Result<std::vector<HeartbeatSummary>> HeartbeatSummaries(int64_t tenant, TimeMs from,
                                                            TimeMs to) override;
-  Result<std::vector<HubShadowStatsRecord>> ListShadowStats(int64_t tenant, const std::string& asset,
-                                                         int64_t limit) override;
+  Result<std::vector<HubShadowStatsRecord>> ListShadowStats(int64_t tenant,
+                                                            const std::string& asset,
+                                                            int64_t limit) override;
 
  private:
   // Borrows a connection and runs `body` on it.

@@ -135,8 +135,8 @@ class HubStore {
                                                                    TimeMs to) = 0;
   // Shadow statistics records of an asset (newest first).
   virtual Result<std::vector<HubShadowStatsRecord>> ListShadowStats(int64_t tenant,
-                                                                 const std::string& asset,
-                                                                 int64_t limit) = 0;
+                                                                    const std::string& asset,
+                                                                    int64_t limit) = 0;
 };
 
 // A HubStore over `pool`, migrating its schema to the latest version first (creating it on an

@@ -43,15 +43,15 @@ inline std::string EnrollNode(HubStore& store, int64_t tenant, const std::string
 }
 
 inline HubWindowRecord Window(const std::string& asset, TimeMs start, std::optional<double> score,
-                           double rms = 1.5) {
+                              double rms = 1.5) {
   return HubWindowRecord{.asset = asset,
-                      .start = start,
-                      .end = start + 1000,
-                      .status = score ? "scored" : "learning",
-                      .detector = "pump@0123456789ab",
-                      .score = score,
-                      .top_feature = "rms",
-                      .features_json = "{\"rms\":" + std::to_string(rms) + ",\"kurtosis\":3.1}"};
+                         .start = start,
+                         .end = start + 1000,
+                         .status = score ? "scored" : "learning",
+                         .detector = "pump@0123456789ab",
+                         .score = score,
+                         .top_feature = "rms",
+                         .features_json = "{\"rms\":" + std::to_string(rms) + ",\"kurtosis\":3.1}"};
 }
 
 inline AlertEventRecord AlertEvent(const std::string& event, int64_t node_alert_id,

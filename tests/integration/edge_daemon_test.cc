@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/sha256.h"
 #include "edge/edge_config.h"
 #include "edge/model_test_util.h"
-#include "common/sha256.h"
 #include "ingest/signal_file.h"
 #include "train/reference_spectrum.h"
 #include "uplink/test_hub.h"
