@@ -46,17 +46,7 @@ Result<std::unique_ptr<GatewayUplink>> GatewayUplink::Create(GatewayUplinkOption
 }
 
 void GatewayUplink::OnOutput(const edge::PipelineOutput& out) {
-  for (const store::WindowRecord& w : out.windows) batcher_->Add(edge::WindowRecordJson(w));
-  for (const store::QualityEventRecord& e : out.quality_events) {
-    batcher_->Add(edge::QualityEventJson(e));
-  }
-  for (const edge::PipelineOutput::AlertChange& change : out.alert_changes) {
-    using Decision = edge::AlertLogic::Decision;
-    const char* event = change.decision == Decision::kOpen       ? "opened"
-                        : change.decision == Decision::kEscalate ? "escalated"
-                                                                 : "cleared";
-    batcher_->Add(edge::AlertRecordJson(change.alert, event));
-  }
+  edge::AddOutputRecords(*batcher_, out);
 }
 
 void GatewayUplink::Heartbeat(const edge::EdgeAgentSnapshot& agent, Timestamp now,

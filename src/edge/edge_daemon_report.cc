@@ -14,12 +14,7 @@
 namespace edgeloop::edge {
 
 void EdgeDaemon::OnOutput(AssetPipeline& pipeline, const PipelineOutput& out) {
-  if (batcher_) {
-    for (const store::WindowRecord& w : out.windows) batcher_->Add(WindowRecordJson(w));
-    for (const store::QualityEventRecord& e : out.quality_events) {
-      batcher_->Add(QualityEventJson(e));
-    }
-  }
+  if (batcher_) AddOutputRecords(*batcher_, out);
   for (const PipelineOutput::AlertChange& change : out.alert_changes) {
     const bool open = change.decision == AlertLogic::Decision::kOpen;
     if (open && !change.evidence_waveform.empty() && change.alert.id != 0) {
@@ -38,11 +33,8 @@ void EdgeDaemon::OnOutput(AssetPipeline& pipeline, const PipelineOutput& out) {
                      id.status().ToString());
       }
     }
-    const char* event = open                                                 ? "opened"
-                        : change.decision == AlertLogic::Decision::kEscalate ? "escalated"
-                                                                             : "cleared";
-    nlohmann::json record = AlertRecordJson(change.alert, event);
     if (alert_mqtt_) {
+      const nlohmann::json record = AlertChangeJson(change.alert, change.decision);
       // QoS 1 by default: SCADA consumers must not miss an alert; a failure is counted by the
       // client and the alert is still in the store and on its way to the hub.
       if (alert_mqtt_
@@ -52,7 +44,6 @@ void EdgeDaemon::OnOutput(AssetPipeline& pipeline, const PipelineOutput& out) {
         ++alerts_published_;
       }
     }
-    if (batcher_) batcher_->Add(std::move(record));
   }
   if (config_.drift.enabled) FeedDrift(pipeline, out);
 }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "edge/asset_pipeline.h"
+
 namespace edgeloop::edge {
 namespace {
 nlohmann::json Number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
@@ -97,6 +99,22 @@ nlohmann::json QualityEventJson(const store::QualityEventRecord& e) {
           {"end", FormatTimestamp(e.end)},
           {"ongoing", e.ongoing},
           {"detail", e.detail}};
+}
+
+nlohmann::json AlertChangeJson(const store::AlertRecord& a, AlertLogic::Decision decision) {
+  using Decision = AlertLogic::Decision;
+  const char* event = decision == Decision::kOpen       ? "opened"
+                      : decision == Decision::kEscalate ? "escalated"
+                                                        : "cleared";
+  return AlertRecordJson(a, event);
+}
+
+void AddOutputRecords(UplinkBatcher& batcher, const PipelineOutput& out) {
+  for (const store::WindowRecord& w : out.windows) batcher.Add(WindowRecordJson(w));
+  for (const store::QualityEventRecord& e : out.quality_events) batcher.Add(QualityEventJson(e));
+  for (const PipelineOutput::AlertChange& change : out.alert_changes) {
+    batcher.Add(AlertChangeJson(change.alert, change.decision));
+  }
 }
 
 }  // namespace edgeloop::edge

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "edge/alert_logic.h"
 #include "store/edge_store.h"
 #include "uplink/outbox.h"
 
@@ -65,5 +66,11 @@ class UplinkBatcher {
 nlohmann::json WindowRecordJson(const store::WindowRecord& w);
 nlohmann::json AlertRecordJson(const store::AlertRecord& a, std::string_view event);
 nlohmann::json QualityEventJson(const store::QualityEventRecord& e);
+// The alert record of a pipeline decision: event "opened", "escalated" or "cleared".
+nlohmann::json AlertChangeJson(const store::AlertRecord& a, AlertLogic::Decision decision);
+
+struct PipelineOutput;
+// Queues every record of one pipeline output: windows, quality events, alert changes.
+void AddOutputRecords(UplinkBatcher& batcher, const PipelineOutput& out);
 
 }  // namespace edgeloop::edge
