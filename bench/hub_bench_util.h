@@ -19,10 +19,13 @@
 #include <vector>
 
 #include "api/auth.h"
-#include "common/base64.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "edge/edge_daemon.h"
+#include "edge/uplink_batcher.h"
+#include "store/edge_store.h"
 #include "store/hub_store.h"
+#include "uplink/uplink.h"
 
 namespace edgeloop::bench {
 
@@ -115,63 +118,58 @@ inline const std::vector<std::string>& FeatureNames() {
 }
 
 // A scored one-second window record of `asset` starting at `start`: seeded noise around
-// healthy values for every feature.
+// healthy values for every feature, encoded by the edge's own encoder.
 inline nlohmann::json WindowRecord(const std::string& asset, Timestamp start,
                                    std::mt19937_64& rng) {
   std::normal_distribution<double> noise(1.0, 0.05);
-  nlohmann::json features = nlohmann::json::object();
+  store::WindowRecord w;
+  w.asset = asset;
+  w.start = start;
+  w.end = start + std::chrono::seconds(1);
+  w.status = store::WindowStatus::kScored;
+  w.detector = "pump-bearing@3f9a1c2e7b44";
+  w.top_feature = "kurtosis";
   const std::vector<std::string>& names = FeatureNames();
   for (size_t i = 0; i < names.size(); ++i) {
-    features[names[i]] = (0.5 + static_cast<double>(i)) * noise(rng);
+    w.features.emplace_back(names[i], (0.5 + static_cast<double>(i)) * noise(rng));
   }
-  return {{"type", "window"},
-          {"asset", asset},
-          {"start", FormatTimestamp(start)},
-          {"end", FormatTimestamp(start + std::chrono::seconds(1))},
-          {"status", "scored"},
-          {"detector", "pump-bearing@3f9a1c2e7b44"},
-          {"score", 0.3 * noise(rng)},
-          {"top_feature", "kurtosis"},
-          {"features", std::move(features)}};
+  w.score = 0.3 * noise(rng);
+  return edge::WindowRecordJson(w);
 }
 
 // An "opened" alert event with its evidence (the feature vector that opened it).
 inline nlohmann::json AlertOpenedRecord(int64_t id, const std::string& asset, Timestamp opened,
                                         std::mt19937_64& rng) {
-  nlohmann::json evidence = WindowRecord(asset, opened, rng)["features"];
-  return {{"type", "alert"},
-          {"event", "opened"},
-          {"id", id},
-          {"asset", asset},
-          {"opened", FormatTimestamp(opened)},
-          {"cleared", nullptr},
-          {"peak_score", 1.7},
-          {"severity", "warning"},
-          {"detector", "pump-bearing@3f9a1c2e7b44"},
-          {"diagnosis", ""},
-          {"top_feature", "kurtosis"},
-          {"evidence", std::move(evidence)}};
+  std::normal_distribution<double> noise(1.0, 0.05);
+  store::AlertRecord a;
+  a.id = id;
+  a.asset = asset;
+  a.opened = opened;
+  a.peak_score = 1.7;
+  a.severity = "warning";
+  a.detector = "pump-bearing@3f9a1c2e7b44";
+  a.top_feature = "kurtosis";
+  const std::vector<std::string>& names = FeatureNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    a.evidence.emplace_back(names[i], (0.5 + static_cast<double>(i)) * noise(rng));
+  }
+  return edge::AlertRecordJson(a, "opened");
 }
 
-// A heartbeat record with every field the edge daemon sends.
+// A heartbeat record as the edge daemon sends it.
 inline nlohmann::json HeartbeatRecord(Timestamp now, double uptime_s) {
-  return {{"type", "heartbeat"},
-          {"time", FormatTimestamp(now)},
-          {"version", "0.1.0"},
-          {"uptime_s", uptime_s},
-          {"inference_uptime", 0.999},
-          {"windows_decided", static_cast<int64_t>(uptime_s * 4)},
-          {"latency_ms", {{"p50", 3.1}, {"p99", 11.7}}},
-          {"queue_depth", 0},
-          {"backpressure_waits", 0},
-          {"batches_refused", 0},
-          {"outbox", {{"pending", 1}, {"dropped", 0}}},
-          {"sources",
-           {{"plc-mqtt",
-             {{"messages", 1200}, {"values", 76800}, {"rejected", nlohmann::json::object()}}}}},
-          {"models", {{"pump-bearing/production", "pump-bearing@3f9a1c2e7b44"}}},
-          {"desired_revision", 0},
-          {"drift_events", 0}};
+  edge::DaemonStatus s;
+  s.uptime_s = uptime_s;
+  s.inference_uptime = 0.999;
+  s.agent.windows_decided = static_cast<uint64_t>(uptime_s * 4);
+  s.agent.latency.p50_ms = 3.1;
+  s.agent.latency.p99_ms = 11.7;
+  s.outbox_pending = 1;
+  s.sources["plc-mqtt"].messages = 1200;
+  s.sources["plc-mqtt"].values = 76800;
+  s.model_versions["pump-bearing/production"] = "pump-bearing@3f9a1c2e7b44";
+  s.desired_revision = 0;
+  return edge::HeartbeatJson(s, now);
 }
 
 // The batch payload of docs/protocol.md ("Batch payload") holding `records`.
@@ -184,13 +182,9 @@ inline std::string BatchPayload(const std::string& node, Timestamp created,
       .dump();
 }
 
-// A POST /v1/ingest body carrying one batch.
+// A POST /v1/ingest body carrying one batch, encoded by the node's own sender.
 inline std::string IngestBody(const std::string& node, int64_t seq, const std::string& payload) {
-  return nlohmann::json{{"v", 1},
-                        {"node", node},
-                        {"dropped_batches", 0},
-                        {"batches", {{{"seq", seq}, {"payload", Base64Encode(payload)}}}}}
-      .dump();
+  return uplink::Uplink::EncodeRequest(node, 0, {uplink::OutboxBatch{seq, payload}});
 }
 
 // The `acked` list of an ingest answer; empty when the body is not one.
