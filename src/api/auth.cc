@@ -68,7 +68,7 @@ AuthResult Authenticator::FromRecord(const store::TokenRecord& token) const {
     r.message = "token revoked";
     return r;
   }
-  const store::TimeMs now = ToNanos(clock_.Now()) / 1000000;
+  const store::TimeMs now = ToUnixMillis(clock_.Now());
   if (token.expires && *token.expires <= now) {
     r.failure = AuthFailure::kExpired;
     r.message = "token expired";

@@ -2,6 +2,6 @@
 
 namespace edgeloop::api {
 
-store::TimeMs HubContext::NowMs() const { return ToNanos(clock->Now()) / 1000000; }
+store::TimeMs HubContext::NowMs() const { return ToUnixMillis(clock->Now()); }
 
 }  // namespace edgeloop::api

@@ -3,6 +3,7 @@
 
 #include "api/auth.h"
 #include "api/body_reader.h"
+#include "api/data_views.h"
 #include "api/roles.h"
 #include "api/routes.h"
 
@@ -12,11 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr store::TimeMs kOnlineWindowMs = 60 * 1000;
-
-json TimeJson(std::optional<store::TimeMs> ms) {
-  if (!ms) return nullptr;
-  return FormatTimestamp(FromNanos(*ms * 1000000));
-}
 
 // Node ids travel in paths and headers: a conservative alphabet.
 bool IsNodeId(std::string_view id) {

@@ -97,7 +97,7 @@ int RunTenantCreate(const TenantArgs& args) {
   auto store = store::OpenHubStore(args.db, 2);
   if (!store.ok()) return Fail(store.status());
   SystemClock clock;
-  auto secret = hub::BootstrapTenant(**store, args.name, ToNanos(clock.Now()) / 1000000);
+  auto secret = hub::BootstrapTenant(**store, args.name, ToUnixMillis(clock.Now()));
   if (!secret.ok()) return Fail(secret.status());
   if (!*secret) return Fail(AlreadyExists("tenant '" + args.name + "' exists already"));
   if (!args.token_file.empty()) {

@@ -17,6 +17,8 @@ using Timestamp = std::chrono::sys_time<std::chrono::nanoseconds>;
 
 inline int64_t ToNanos(Timestamp t) { return t.time_since_epoch().count(); }
 inline Timestamp FromNanos(int64_t ns) { return Timestamp(Duration(ns)); }
+// Unix milliseconds (the hub's time unit), truncated.
+inline int64_t ToUnixMillis(Timestamp t) { return ToNanos(t) / 1'000'000; }
 inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 inline Duration FromSeconds(double s) {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));

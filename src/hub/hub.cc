@@ -38,7 +38,7 @@ Result<std::unique_ptr<Hub>> Hub::Start(const HubConfig& config, const Clock& cl
   auto store = store::OpenHubStore(config.db_url, config.pool_size);
   if (!store.ok()) return store.status().WithContext("opening the hub store " + config.db_url);
   hub->store_ = std::move(*store);
-  const store::TimeMs now = ToNanos(clock.Now()) / 1000000;
+  const store::TimeMs now = ToUnixMillis(clock.Now());
   EL_ASSIGN_OR_RETURN(std::optional<std::string> secret,
                       BootstrapTenant(*hub->store_, config.tenant, now));
   if (secret) {
