@@ -8,32 +8,16 @@
 #include <vector>
 
 #include "store/hub_store.h"
+#include "store/hub_store_test_records.h"
 
 namespace edgeloop::store::testdata {
 
 constexpr TimeMs kT0 = 1'750'000'000'000;  // 2025-06-15, a plausible "now"
 
-// Creates site "site-1" and enrolls `node` (group "line-1") in `tenant`. Token hashes are
-// unique per tenant and node, as the schema requires hub-wide.
+// Creates site "site-1" and enrolls `node` (group "line-1") in `tenant`.
 inline void EnrollNode(HubStore& store, int64_t tenant, const std::string& node) {
-  const std::string suffix = std::to_string(tenant) + "-" + node;
   ASSERT_TRUE(store.UpsertSite(Site{.tenant = tenant, .id = "site-1", .name = "Site 1"}).ok());
-  EnrollmentRecord e{.tenant = tenant,
-                     .node = node,
-                     .site = "site-1",
-                     .group = "line-1",
-                     .hash = "enroll-" + suffix,
-                     .created = kT0,
-                     .expires = kT0 + 3'600'000,
-                     .created_by = "admin"};
-  Result<EnrollmentRecord> created = store.CreateEnrollment(e);
-  ASSERT_TRUE(created.ok()) << created.status().ToString();
-  TokenRecord token{.tenant = tenant,
-                    .name = "node " + node,
-                    .role = Role::kNode,
-                    .hash = "node-token-" + suffix};
-  Result<NodeRecord> enrolled = store.Enroll(e.hash, token, kT0);
-  ASSERT_TRUE(enrolled.ok()) << enrolled.status().ToString();
+  ASSERT_FALSE(hub_test::EnrollNode(store, tenant, node, "site-1", "line-1", kT0).empty());
 }
 
 // Ingests `batch` from `node`; the batch must be new.
