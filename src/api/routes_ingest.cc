@@ -59,6 +59,8 @@ Response Ingest(const HubContext& ctx, const Request& req) {
   return JsonResponse(200, {{"acked", acked}});
 }
 
+constexpr store::TimeMs kTouchEveryMs = 10'000;
+
 Response Desired(const HubContext& ctx, const Request& req) {
   const int64_t tenant = req.principal.tenant;
   const std::string& id = req.path_params.at("id");
@@ -86,9 +88,12 @@ Response Desired(const HubContext& ctx, const Request& req) {
   std::vector<fleet::DesiredModel> desired = fleet::ResolveDesired(*node, *active, *nodes, models);
   fleet::DesiredDocument doc = fleet::BuildDesiredDocument(*revision, desired);
   if (req.principal.role == store::Role::kNode) {
-    // A poll is a sign of life even when the node has nothing to ingest.
-    if (Status s = ctx.store->TouchNode(tenant, id, ctx.NowMs()); !s.ok()) {
-      return StatusResponse(s);
+    // A poll is a sign of life even when the node has nothing to ingest. It is recorded at most
+    // every kTouchEveryMs: a write per poll would put a commit (an fsync on SQLite) on the hot
+    // path of every node, while "online" only needs last_seen within a minute.
+    const store::TimeMs now = ctx.NowMs();
+    if (!node->last_seen || now - *node->last_seen >= kTouchEveryMs) {
+      if (Status s = ctx.store->TouchNode(tenant, id, now); !s.ok()) return StatusResponse(s);
     }
   }
   if (req.Header("if-none-match") == doc.etag) {
